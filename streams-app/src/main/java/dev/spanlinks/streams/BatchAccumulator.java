@@ -1,0 +1,87 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.BatchTracer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One closing (batch key, window), fed its contributions one by one as the store scan yields them:
+ * links go to {@link BatchSpans} chunk by chunk, everything else is a count or a running total, so
+ * memory stays bounded whatever the number of orders.
+ */
+final class BatchAccumulator {
+  private final String batchKey;
+  private final long windowStartMs;
+  private final long windowEndMs;
+  private final BatchSpans spans;
+  private final SortedMap<String, BigDecimal> totals = new TreeMap<>();
+  private long orders;
+  private long unlinked;
+  private long duplicates;
+  private long maxEventTimeMs = Long.MIN_VALUE;
+
+  BatchAccumulator(BatchTracer tracer, String batchKey, long windowStartMs, long windowEndMs) {
+    this.batchKey = batchKey;
+    this.windowStartMs = windowStartMs;
+    this.windowEndMs = windowEndMs;
+    this.spans =
+        tracer.begin(
+            batchKey, Instant.ofEpochMilli(windowStartMs), Instant.ofEpochMilli(windowEndMs));
+  }
+
+  boolean isFor(ContributionStore.Key key) {
+    return key.windowStartMs() == windowStartMs && key.batchKey().equals(batchKey);
+  }
+
+  void add(Contribution contribution) {
+    orders++;
+    duplicates += contribution.duplicates();
+    if (contribution.linked()) {
+      spans.link(contribution);
+    } else {
+      unlinked++;
+    }
+    totals.merge(contribution.currency(), contribution.amount(), BigDecimal::add);
+    maxEventTimeMs = Math.max(maxEventTimeMs, contribution.eventTimeMs());
+  }
+
+  /** Starts what spans remain and returns the batch span, started and not yet ended. */
+  Span finishSpans() {
+    return spans.finish(orders, unlinked, duplicates);
+  }
+
+  OrderBatch toOrderBatch(SpanContext batchSpan) {
+    return new OrderBatch(
+        batchKey,
+        Instant.ofEpochMilli(windowStartMs),
+        Instant.ofEpochMilli(windowEndMs),
+        orders,
+        spans.linkedCount(),
+        unlinked,
+        duplicates,
+        spans.chunkSpanCount(),
+        totals,
+        batchSpan.getTraceId(),
+        batchSpan.getSpanId());
+  }
+
+  String batchKey() {
+    return batchKey;
+  }
+
+  long orderCount() {
+    return orders;
+  }
+
+  /** The output record's timestamp, like a Kafka windowed aggregate: the latest order's. */
+  long maxEventTimeMs() {
+    return maxEventTimeMs;
+  }
+}

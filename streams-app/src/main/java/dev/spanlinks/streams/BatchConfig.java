@@ -1,0 +1,182 @@
+package dev.spanlinks.streams;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * spanlinks' settings ({@code spanlinks.*}) plus the Kafka Streams {@code application.id}. Every
+ * other key passes through unchanged to Kafka Streams and its clients ({@link
+ * #streamsProperties()}). OpenTelemetry is configured by its own {@code OTEL_*} variables only.
+ */
+public final class BatchConfig extends AbstractConfig {
+  public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
+  public static final String ORDERS_TOPIC_CONFIG = "spanlinks.orders.topic";
+  public static final String BATCHES_TOPIC_CONFIG = "spanlinks.batches.topic";
+  public static final String LATE_TOPIC_CONFIG = "spanlinks.late.topic";
+  public static final String WINDOW_SIZE_MS_CONFIG = "spanlinks.window.size.ms";
+  public static final String WINDOW_GRACE_MS_CONFIG = "spanlinks.window.grace.ms";
+  public static final String IDLE_CLOSE_MS_CONFIG = "spanlinks.idle.close.ms";
+  public static final String CLOSE_CHECK_INTERVAL_MS_CONFIG = "spanlinks.close.check.interval.ms";
+  public static final String LINKS_PER_SPAN_CONFIG = "spanlinks.links.per.span";
+
+  /** More links per span than this makes single OTLP requests too large for collectors. */
+  static final int MAX_LINKS_PER_SPAN = 10_000;
+
+  private static final ConfigDef CONFIG_DEF =
+      new ConfigDef()
+          .define(
+              APPLICATION_ID_CONFIG,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application id. Also the consumer group on batch spans, and an input"
+                  + " of the deterministic batch trace ids.")
+          .define(
+              ORDERS_TOPIC_CONFIG,
+              Type.STRING,
+              Names.ORDERS_TOPIC,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Input topic: key = batch key, value = order JSON, headers = W3C trace context.")
+          .define(
+              BATCHES_TOPIC_CONFIG,
+              Type.STRING,
+              Names.ORDER_BATCHES_TOPIC,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Output topic of closed batches; each record's traceparent is its batch span.")
+          .define(
+              LATE_TOPIC_CONFIG,
+              Type.STRING,
+              Names.LATE_ORDERS_TOPIC,
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Topic for orders whose window had already closed, with their original headers.")
+          .define(
+              WINDOW_SIZE_MS_CONFIG,
+              Type.LONG,
+              3_600_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.HIGH,
+              "Size of the tumbling event-time windows, aligned to the epoch.")
+          .define(
+              WINDOW_GRACE_MS_CONFIG,
+              Type.LONG,
+              300_000L,
+              ConfigDef.Range.atLeast(0),
+              Importance.HIGH,
+              "How long after its end a window still accepts orders, in stream time.")
+          .define(
+              IDLE_CLOSE_MS_CONFIG,
+              Type.LONG,
+              300_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              "After a task has seen no input for this long (wall-clock time), wall-clock time"
+                  + " stands in for stream time, so the last window closes on a quiet topic.")
+          .define(
+              CLOSE_CHECK_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              1_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.LOW,
+              "How often (wall-clock time) a task checks whether it is idle and windows are due.")
+          .define(
+              LINKS_PER_SPAN_CONFIG,
+              Type.INT,
+              1_000,
+              ConfigDef.Range.between(1, MAX_LINKS_PER_SPAN),
+              Importance.MEDIUM,
+              "Most links on one span. Past it, links go to 'process orders chunk' child spans."
+                  + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this.");
+
+  public BatchConfig(Map<?, ?> props) {
+    super(CONFIG_DEF, props, false);
+    Set<String> topics =
+        new HashSet<>(List.of(ordersTopic(), batchesTopic(), lateTopic(), deadLetterTopic()));
+    if (topics.size() != 4) {
+      throw new ConfigException(
+          "The orders, batches, late and dead-letter topics must be four different topics");
+    }
+  }
+
+  /** The definitions, for generated documentation. */
+  public static ConfigDef configDef() {
+    return new ConfigDef(CONFIG_DEF);
+  }
+
+  public String applicationId() {
+    return getString(APPLICATION_ID_CONFIG);
+  }
+
+  public String ordersTopic() {
+    return getString(ORDERS_TOPIC_CONFIG);
+  }
+
+  public String batchesTopic() {
+    return getString(BATCHES_TOPIC_CONFIG);
+  }
+
+  public String lateTopic() {
+    return getString(LATE_TOPIC_CONFIG);
+  }
+
+  /**
+   * Kafka's own {@code errors.dead.letter.queue.topic.name}, defaulting to {@value
+   * Names#DEAD_LETTER_TOPIC}.
+   */
+  public String deadLetterTopic() {
+    Object configured = originals().get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+    return configured == null ? Names.DEAD_LETTER_TOPIC : configured.toString();
+  }
+
+  public long windowSizeMs() {
+    return getLong(WINDOW_SIZE_MS_CONFIG);
+  }
+
+  public long windowGraceMs() {
+    return getLong(WINDOW_GRACE_MS_CONFIG);
+  }
+
+  public long idleCloseMs() {
+    return getLong(IDLE_CLOSE_MS_CONFIG);
+  }
+
+  public long closeCheckIntervalMs() {
+    return getLong(CLOSE_CHECK_INTERVAL_MS_CONFIG);
+  }
+
+  public int linksPerSpan() {
+    return getInt(LINKS_PER_SPAN_CONFIG);
+  }
+
+  /**
+   * Properties for {@code KafkaStreams}: every key given, plus spanlinks' defaults where the user
+   * set none: exactly-once processing, refusal of generated names, and invalid orders to the
+   * dead-letter topic.
+   */
+  public Properties streamsProperties() {
+    Map<String, Object> defaults = new HashMap<>();
+    defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    defaults.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    defaults.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic());
+    defaults.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandler.class.getName());
+    Properties properties = new Properties();
+    properties.putAll(defaults);
+    properties.putAll(originals());
+    return properties;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.model.Order;
+import dev.spanlinks.streams.trace.KafkaHeadersGetter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Reads the span context of the request that created each order from the record headers, with the
+ * configured propagator, and notes where the record came from. Stateless.
+ *
+ * <p>Extraction starts from {@link Context#root()}: whatever is current on the stream thread (say,
+ * an agent's per-record span) must never leak into the order's link. A missing or malformed {@code
+ * traceparent} is not an error: the order is batched and counted as unlinked.
+ */
+final class CaptureOrderProcessor
+    extends ContextualProcessor<String, Order, String, CapturedOrder> {
+  private final TextMapPropagator propagator;
+
+  CaptureOrderProcessor(TextMapPropagator propagator) {
+    this.propagator = propagator;
+  }
+
+  @Override
+  public void process(Record<String, Order> record) {
+    Context extracted =
+        propagator.extract(Context.root(), record.headers(), KafkaHeadersGetter.INSTANCE);
+    SpanContext spanContext = Span.fromContext(extracted).getSpanContext();
+    // Records in process() always come from a topic, so the metadata is always present.
+    RecordMetadata source = context().recordMetadata().orElseThrow();
+    context()
+        .forward(
+            record.withValue(
+                new CapturedOrder(
+                    record.value(), spanContext, source.partition(), source.offset())));
+  }
+}

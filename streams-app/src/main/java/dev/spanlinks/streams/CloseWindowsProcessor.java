@@ -1,0 +1,197 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.BatchSpanSettings;
+import dev.spanlinks.streams.trace.BatchTracer;
+import dev.spanlinks.streams.trace.KafkaHeadersSetter;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.time.Duration;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one entry per order until its window closes, then emits the window's batches.
+ *
+ * <p>Close time is this task's stream time (the latest event time seen), or, after {@code
+ * spanlinks.idle.close.ms} without input, wall-clock time: stream time only moves when records
+ * arrive, and the last hour must not wait forever on a quiet topic. Due windows close before the
+ * incoming order is stored, and an order whose window has closed goes to the late topic.
+ *
+ * <p>A batch is forwarded with a brand-new record, never the record that triggered the close: its
+ * headers carry only the batch span's context, and the batch span has no parent.
+ */
+final class CloseWindowsProcessor implements Processor<String, CapturedOrder, String, Object> {
+  private static final Logger log = LoggerFactory.getLogger(CloseWindowsProcessor.class);
+  private static final String CLOSED_THROUGH = "closed-through";
+  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
+
+  private final BatchWindows windows;
+  private final BatchConfig config;
+  private final BatchTracer tracer;
+  private final TextMapPropagator propagator;
+  private final LongCounter orderCounter;
+
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<Bytes, byte[]> contributions;
+  private KeyValueStore<String, Long> progress;
+  private long closedThrough;
+  private long streamTimeMs = Long.MIN_VALUE;
+  private long lastInputWallMs;
+
+  CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
+    this.config = config;
+    this.windows = new BatchWindows(config.windowSizeMs(), config.windowGraceMs());
+    this.tracer =
+        new BatchTracer(
+            openTelemetry,
+            new BatchSpanSettings(
+                config.applicationId(), config.ordersTopic(), config.linksPerSpan()));
+    this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+    this.orderCounter =
+        openTelemetry
+            .getMeter("dev.spanlinks.streams")
+            .counterBuilder("spanlinks.orders")
+            .setDescription("Orders by outcome: batched (in a closed batch) or late")
+            .setUnit("{order}")
+            .build();
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    this.contributions = context.getStateStore(Names.CONTRIBUTIONS_STORE);
+    this.progress = context.getStateStore(Names.WINDOW_PROGRESS_STORE);
+    Long stored = progress.get(CLOSED_THROUGH);
+    this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
+    this.lastInputWallMs = context.currentSystemTimeMs();
+    context.schedule(
+        Duration.ofMillis(config.closeCheckIntervalMs()),
+        PunctuationType.WALL_CLOCK_TIME,
+        this::closeIfIdle);
+  }
+
+  @Override
+  public void process(Record<String, CapturedOrder> record) {
+    lastInputWallMs = context.currentSystemTimeMs();
+    streamTimeMs = Math.max(streamTimeMs, record.timestamp());
+    closeWindowsThrough(windows.closedThrough(streamTimeMs));
+    if (windows.isClosed(record.timestamp(), closedThrough)) {
+      routeLate(record);
+    } else {
+      store(record);
+    }
+  }
+
+  private void closeIfIdle(long wallClockMs) {
+    if (wallClockMs - lastInputWallMs >= config.idleCloseMs()) {
+      closeWindowsThrough(windows.closedThrough(Math.max(streamTimeMs, wallClockMs)));
+    }
+  }
+
+  private void store(Record<String, CapturedOrder> record) {
+    CapturedOrder captured = record.value();
+    ContributionStore.Key key =
+        new ContributionStore.Key(
+            windows.startOf(record.timestamp()), record.key(), captured.order().orderId());
+    Bytes storeKey = ContributionStore.key(key);
+    Contribution contribution =
+        new Contribution(
+            captured.order().orderId(),
+            record.timestamp(),
+            captured.partition(),
+            captured.offset(),
+            captured.order().amount(),
+            captured.order().currency(),
+            captured.spanContext(),
+            0);
+    byte[] previous = contributions.get(storeKey);
+    if (previous != null) {
+      int seenBefore = ContributionStore.decodeValue(key.orderId(), previous).duplicates();
+      for (int i = 0; i <= seenBefore; i++) {
+        contribution = contribution.withOneMoreDuplicate();
+      }
+    }
+    contributions.put(storeKey, ContributionStore.encodeValue(contribution));
+  }
+
+  private void routeLate(Record<String, CapturedOrder> record) {
+    CapturedOrder late = record.value();
+    log.warn(
+        "Routing late order. topic=[{}] partition=[{}] offset=[{}] closedThrough=[{}]",
+        config.ordersTopic(),
+        late.partition(),
+        late.offset(),
+        closedThrough);
+    orderCounter.add(1, Attributes.of(OUTCOME, "late"));
+    context.forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
+  }
+
+  /** Emits every batch of the windows that end at or before {@code target}, then forgets them. */
+  private void closeWindowsThrough(long target) {
+    if (target <= closedThrough) {
+      return;
+    }
+    Bytes from =
+        ContributionStore.windowPrefix(
+            closedThrough == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : closedThrough);
+    Bytes to = ContributionStore.windowPrefix(target);
+    BatchAccumulator open = null;
+    try (KeyValueIterator<Bytes, byte[]> entries = contributions.range(from, to)) {
+      while (entries.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = entries.next();
+        ContributionStore.Key key = ContributionStore.decodeKey(entry.key);
+        if (open == null || !open.isFor(key)) {
+          emit(open);
+          open =
+              new BatchAccumulator(
+                  tracer,
+                  key.batchKey(),
+                  key.windowStartMs(),
+                  key.windowStartMs() + windows.sizeMs());
+        }
+        open.add(ContributionStore.decodeValue(key.orderId(), entry.value));
+        contributions.delete(entry.key);
+      }
+    }
+    emit(open);
+    closedThrough = target;
+    progress.put(CLOSED_THROUGH, target);
+  }
+
+  @SuppressWarnings("try") // the scope makes the batch span current for the forward
+  private void emit(BatchAccumulator batch) {
+    if (batch == null) {
+      return;
+    }
+    Span batchSpan = batch.finishSpans();
+    OrderBatch value = batch.toOrderBatch(batchSpan.getSpanContext());
+    Headers headers = new RecordHeaders();
+    try (Scope ignored = batchSpan.makeCurrent()) {
+      propagator.inject(Context.current(), headers, KafkaHeadersSetter.INSTANCE);
+      context.forward(
+          new Record<String, Object>(batch.batchKey(), value, batch.maxEventTimeMs(), headers),
+          Names.ORDER_BATCHES_SINK);
+    } finally {
+      batchSpan.end();
+    }
+    orderCounter.add(batch.orderCount(), Attributes.of(OUTCOME, "batched"));
+  }
+}

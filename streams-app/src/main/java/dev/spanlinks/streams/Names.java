@@ -1,0 +1,30 @@
+package dev.spanlinks.streams;
+
+/**
+ * Every name spanlinks gives to Kafka: default topics, processors, stores and sinks. Kafka never
+ * generates one ({@code ensure.explicit.internal.resource.naming=true}), so changelog topics and
+ * metrics keep their names across releases.
+ */
+public final class Names {
+  public static final String ORDERS_TOPIC = "orders";
+  public static final String ORDER_BATCHES_TOPIC = "order-batches";
+  public static final String LATE_ORDERS_TOPIC = "orders-late";
+  public static final String DEAD_LETTER_TOPIC = "orders-dlq";
+
+  public static final String ORDERS_SOURCE = "orders-source";
+  public static final String CAPTURE_ORDER = "capture-order";
+  public static final String CLOSE_WINDOWS = "close-windows";
+  public static final String ORDER_BATCHES_SINK = "order-batches-sink";
+  public static final String LATE_ORDERS_SINK = "orders-late-sink";
+
+  /**
+   * One small entry per order of every open window; changelog {@code <app
+   * id>-batch-contributions-changelog}.
+   */
+  public static final String CONTRIBUTIONS_STORE = "batch-contributions";
+
+  /** How far this task has closed windows, so late orders stay late after a restart. */
+  public static final String WINDOW_PROGRESS_STORE = "window-progress";
+
+  private Names() {}
+}

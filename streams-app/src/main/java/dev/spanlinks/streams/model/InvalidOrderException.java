@@ -1,0 +1,22 @@
+package dev.spanlinks.streams.model;
+
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * Thrown while reading an input record that is not a valid order. It is bad input, not a bug: the
+ * deserialization exception handler sends such records to the dead-letter topic and processing goes
+ * on. The message is the reason written to the dead-letter record; it never quotes the payload.
+ */
+public final class InvalidOrderException extends SerializationException {
+  private static final long serialVersionUID = 1L;
+
+  public InvalidOrderException(String reason) {
+    super(reason);
+  }
+
+  /** Bad input is a normal case; a stack trace per rejected record would only cost time. */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
+  }
+}

@@ -1,0 +1,39 @@
+package dev.spanlinks.streams.model;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The result of one closed (batch key, window): what the output topic carries. Its size is bounded
+ * whatever the number of orders: counts and one total per currency, never a list of orders.
+ *
+ * @param totals sum of order amounts per currency, sorted by currency code
+ * @param traceId the batch span's trace id (32 hex digits), the way into the backend
+ * @param spanId the batch span's span id (16 hex digits)
+ */
+public record OrderBatch(
+    String batchKey,
+    Instant windowStart,
+    Instant windowEnd,
+    long orderCount,
+    long linkedCount,
+    long unlinkedCount,
+    long duplicateCount,
+    int linkChunkCount,
+    SortedMap<String, BigDecimal> totals,
+    String traceId,
+    String spanId) {
+
+  public OrderBatch {
+    Objects.requireNonNull(batchKey, "batchKey");
+    Objects.requireNonNull(windowStart, "windowStart");
+    Objects.requireNonNull(windowEnd, "windowEnd");
+    Objects.requireNonNull(traceId, "traceId");
+    Objects.requireNonNull(spanId, "spanId");
+    totals = Collections.unmodifiableSortedMap(new TreeMap<>(totals));
+  }
+}

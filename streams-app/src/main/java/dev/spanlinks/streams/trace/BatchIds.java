@@ -1,0 +1,68 @@
+package dev.spanlinks.streams.trace;
+
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceId;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Objects;
+
+/**
+ * The trace and span ids of one batch, derived from (application id, batch key, window start) and
+ * the chunk index, so that re-emitting a window after a crash (spans are not transactional) yields
+ * the very same ids, and anyone can compute a batch's trace id from the batch itself.
+ *
+ * <p>Chunk index 0 is the batch span; 1..n are its link chunk spans. Ids are the leading bytes of a
+ * SHA-256 digest over a length-prefixed encoding of the inputs, so distinct inputs cannot collide
+ * by concatenation.
+ */
+public record BatchIds(String applicationId, String batchKey, long windowStartMs) {
+
+  public BatchIds {
+    Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(batchKey, "batchKey");
+  }
+
+  /** The batch's trace id, shared by the batch span and all its chunk spans. */
+  public String traceId() {
+    byte[] digest = digest(-1);
+    return TraceId.fromBytes(nonZero(digest, 16));
+  }
+
+  /** The span id of the batch span (chunk 0) or of link chunk span {@code chunkIndex}. */
+  public String spanId(int chunkIndex) {
+    if (chunkIndex < 0) {
+      throw new IllegalArgumentException("chunkIndex must be >= 0");
+    }
+    byte[] digest = digest(chunkIndex);
+    return SpanId.fromBytes(nonZero(digest, 8));
+  }
+
+  private byte[] digest(int chunkIndex) {
+    byte[] app = applicationId.getBytes(StandardCharsets.UTF_8);
+    byte[] key = batchKey.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer input = ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4);
+    input.putInt(app.length).put(app).putInt(key.length).put(key);
+    input.putLong(windowStartMs).putInt(chunkIndex);
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(input.array());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java platform provides SHA-256", e);
+    }
+  }
+
+  /** All-zero ids are invalid in W3C trace context; the odds are nil, but make it impossible. */
+  private static byte[] nonZero(byte[] digest, int length) {
+    byte[] id = new byte[length];
+    System.arraycopy(digest, 0, id, 0, length);
+    boolean zero = true;
+    for (byte b : id) {
+      zero &= b == 0;
+    }
+    if (zero) {
+      id[length - 1] = 1;
+    }
+    return id;
+  }
+}

@@ -1,0 +1,22 @@
+package dev.spanlinks.streams.trace;
+
+import java.util.Objects;
+
+/**
+ * What every batch span of one application shares.
+ *
+ * @param applicationId the Kafka Streams application id: the consumer group, and an input of the
+ *     deterministic batch ids
+ * @param ordersTopic the topic the orders were consumed from ({@code messaging.destination.name})
+ * @param linksPerSpan the most links one span carries; the rest go to link chunk spans
+ */
+public record BatchSpanSettings(String applicationId, String ordersTopic, int linksPerSpan) {
+
+  public BatchSpanSettings {
+    Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(ordersTopic, "ordersTopic");
+    if (linksPerSpan < 1) {
+      throw new IllegalArgumentException("linksPerSpan must be >= 1");
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.spanlinks.streams.trace;
+
+import io.opentelemetry.api.common.AttributeKey;
+
+/**
+ * Attribute keys of our own, all under {@code spanlinks.}. Messaging keys come from the
+ * OpenTelemetry semantic conventions artifacts instead.
+ */
+public final class SpanlinksAttributes {
+  public static final AttributeKey<String> BATCH_KEY =
+      AttributeKey.stringKey("spanlinks.batch.key");
+  public static final AttributeKey<String> WINDOW_START =
+      AttributeKey.stringKey("spanlinks.window.start");
+  public static final AttributeKey<String> WINDOW_END =
+      AttributeKey.stringKey("spanlinks.window.end");
+  public static final AttributeKey<Long> ORDERS_LINKED =
+      AttributeKey.longKey("spanlinks.orders.linked");
+  public static final AttributeKey<Long> ORDERS_UNLINKED =
+      AttributeKey.longKey("spanlinks.orders.unlinked");
+  public static final AttributeKey<Long> ORDERS_DUPLICATE =
+      AttributeKey.longKey("spanlinks.orders.duplicate");
+  public static final AttributeKey<Long> LINK_CHUNKS =
+      AttributeKey.longKey("spanlinks.link.chunks");
+  public static final AttributeKey<Long> LINK_CHUNK_INDEX =
+      AttributeKey.longKey("spanlinks.link.chunk.index");
+  public static final AttributeKey<Long> LINK_COUNT = AttributeKey.longKey("spanlinks.link.count");
+  public static final AttributeKey<String> ORDER_ID = AttributeKey.stringKey("spanlinks.order.id");
+
+  private SpanlinksAttributes() {}
+}

@@ -1,0 +1,83 @@
+package dev.spanlinks.streams.trace;
+
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.SpanLimits;
+import java.util.Map;
+
+/**
+ * Creates the OpenTelemetry SDK at the edge of the application, once, through OpenTelemetry's
+ * autoconfigure module: every {@code OTEL_*} variable and {@code otel.*} property works as in any
+ * OpenTelemetry SDK. spanlinks only changes defaults and adds its id generator.
+ *
+ * <p>The SDK's link limit defaults to 128 and silently drops links past it. So the limit defaults
+ * to {@code spanlinks.links.per.span}, and a user's lower {@code OTEL_SPAN_LINK_COUNT_LIMIT} fails
+ * start-up instead of losing links.
+ */
+public final class SpanlinksTelemetry {
+  static final String LINK_COUNT_LIMIT = "otel.span.link.count.limit";
+  static final String SERVICE_NAME = "otel.service.name";
+
+  /**
+   * Spans per OTLP export request. With a thousand links per span (about 35 KB) the SDK default of
+   * 512 spans could build an 18 MB request, far past a collector's 4 MiB gRPC limit.
+   */
+  static final String MAX_EXPORT_BATCH_SIZE = "otel.bsp.max.export.batch.size";
+
+  private SpanlinksTelemetry() {}
+
+  /**
+   * The SDK as {@code OTEL_*} variables and {@code otel.*} system properties configure it.
+   *
+   * @throws ConfigurationException when the configured link limit is below {@code linksPerSpan}
+   */
+  public static OpenTelemetrySdk autoConfigure(int linksPerSpan) {
+    return AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(
+            () ->
+                Map.of(
+                    SERVICE_NAME, "spanlinks-streams",
+                    LINK_COUNT_LIMIT, Integer.toString(linksPerSpan),
+                    MAX_EXPORT_BATCH_SIZE, "64"))
+        .addTracerProviderCustomizer(
+            (builder, config) -> {
+              // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
+              requireLinkLimit(configuredLimit(config), linksPerSpan);
+              return builder.setIdGenerator(new DeterministicIdGenerator());
+            })
+        .build()
+        .getOpenTelemetrySdk();
+  }
+
+  /**
+   * Configures a tracer provider for batch spans: deterministic ids, and a link limit of exactly
+   * {@code linksPerSpan}. For SDKs built by hand, such as in tests.
+   */
+  public static SdkTracerProviderBuilder withBatchSupport(
+      SdkTracerProviderBuilder builder, int linksPerSpan) {
+    return builder
+        .setSpanLimits(SpanLimits.builder().setMaxNumberOfLinks(linksPerSpan).build())
+        .setIdGenerator(new DeterministicIdGenerator());
+  }
+
+  private static void requireLinkLimit(int linkLimit, int linksPerSpan) {
+    if (linkLimit < linksPerSpan) {
+      throw new ConfigurationException(
+          "OTEL_SPAN_LINK_COUNT_LIMIT ("
+              + LINK_COUNT_LIMIT
+              + ") is "
+              + linkLimit
+              + ", below spanlinks.links.per.span="
+              + linksPerSpan
+              + ": the SDK would silently drop links. Raise the limit or lower"
+              + " spanlinks.links.per.span.");
+    }
+  }
+
+  private static int configuredLimit(ConfigProperties config) {
+    return config.getInt(LINK_COUNT_LIMIT, SpanLimits.getDefault().getMaxNumberOfLinks());
+  }
+}
