@@ -112,6 +112,11 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         new ContributionStore.Key(
             windows.startOf(record.timestamp()), record.key(), captured.order().orderId());
     Bytes storeKey = ContributionStore.key(key);
+    byte[] previous = contributions.get(storeKey);
+    int duplicates =
+        previous == null
+            ? 0
+            : ContributionStore.decodeValue(key.orderId(), previous).duplicates() + 1;
     Contribution contribution =
         new Contribution(
             captured.order().orderId(),
@@ -121,14 +126,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             captured.order().amount(),
             captured.order().currency(),
             captured.spanContext(),
-            0);
-    byte[] previous = contributions.get(storeKey);
-    if (previous != null) {
-      int seenBefore = ContributionStore.decodeValue(key.orderId(), previous).duplicates();
-      for (int i = 0; i <= seenBefore; i++) {
-        contribution = contribution.withOneMoreDuplicate();
-      }
-    }
+            duplicates);
     contributions.put(storeKey, ContributionStore.encodeValue(contribution));
   }
 

@@ -14,6 +14,7 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.BatchIds;
 import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.trace.SpanKind;
@@ -199,6 +200,86 @@ class BatchTopologyTest {
           .containsExactly(
               java.util.Map.entry("vendor1", "abc"),
               java.util.Map.entry("rojo", "00f067aa0ba902b7"));
+    }
+  }
+
+  @Test
+  void shouldEmitTheSameBatchIdsFromTwoFreshDrivers(@TempDir Path otherStateDir) {
+    List<List<String>> idsPerRun = new java.util.ArrayList<>();
+    for (Path dir : List.of(stateDir, otherStateDir)) {
+      try (TopologyFixture fixture =
+          new TopologyFixture(dir, java.util.Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 2))) {
+        for (int n = 0; n < 5; n++) {
+          fixture.send(traced(n).key(n % 2 == 0 ? "eu" : "us"));
+        }
+        fixture.send(traced(9).at("2026-01-15T12:00:00Z"));
+        idsPerRun.add(
+            fixture.finishedSpans().stream()
+                .map(s -> s.getName() + " " + s.getTraceId() + " " + s.getSpanId())
+                .sorted()
+                .toList());
+      }
+    }
+    // eu: 3 orders = batch span + 1 chunk; us: 2 orders = batch span only.
+    assertThat(idsPerRun.get(0)).hasSize(3);
+    assertThat(idsPerRun.get(1)).isEqualTo(idsPerRun.get(0));
+
+    BatchIds expected =
+        new BatchIds(
+            TopologyFixture.APPLICATION_ID,
+            "eu",
+            java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli());
+    assertThat(idsPerRun.get(0))
+        .contains(
+            BatchSpans.BATCH_SPAN_NAME + " " + expected.traceId() + " " + expected.spanId(0),
+            BatchSpans.CHUNK_SPAN_NAME + " " + expected.traceId() + " " + expected.spanId(1));
+  }
+
+  @Test
+  void shouldGiveEachBatchExactlyItsOwnOrders() {
+    try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
+      List<String> keys = List.of("eu", "us", "apac");
+      java.util.Map<String, List<String>> expected = new java.util.HashMap<>();
+      java.time.Instant ten = java.time.Instant.parse("2026-01-15T10:00:00Z");
+      java.time.Instant eleven = java.time.Instant.parse("2026-01-15T11:00:00Z");
+      int n = 0;
+      // Keys and hours interleaved; stream time stays below 11:05, so 10:00-11:00 is still open.
+      for (int i = 0; i < 10; i++) {
+        for (String key : keys) {
+          for (java.time.Instant at :
+              List.of(ten.plusSeconds(360L * i), eleven.plusSeconds(25L * i))) {
+            TestOrder order = traced(n++).key(key).at(at);
+            fixture.send(order);
+            expected
+                .computeIfAbsent(
+                    key + "@" + at.toString().substring(0, 14), k -> new java.util.ArrayList<>())
+                .add(order.traceId() + "/" + order.spanId());
+          }
+        }
+      }
+      assertThat(fixture.finishedSpans()).isEmpty();
+      fixture.send(traced(n).key("us").at("2026-01-15T12:59:00Z")); // closes 10:00 and 11:00
+
+      List<SpanData> spans = fixture.finishedSpans();
+      assertThat(spans).hasSize(6);
+      for (SpanData span : spans) {
+        String batchKey = span.getAttributes().get(SpanlinksAttributes.BATCH_KEY);
+        String windowStart = span.getAttributes().get(SpanlinksAttributes.WINDOW_START);
+        String id = batchKey + "@" + windowStart.substring(0, 14);
+        assertThat(linkIds(span)).as(id).containsExactlyInAnyOrderElementsOf(expected.get(id));
+      }
+      List<TestRecord<String, OrderBatch>> output = fixture.batches.readRecordsToList();
+      assertThat(output)
+          .extracting(r -> r.key() + "@" + r.value().windowStart() + "=" + r.value().orderCount())
+          .containsExactlyInAnyOrder(
+              "eu@2026-01-15T10:00:00Z=10", "us@2026-01-15T10:00:00Z=10",
+              "apac@2026-01-15T10:00:00Z=10", "eu@2026-01-15T11:00:00Z=10",
+              "us@2026-01-15T11:00:00Z=10", "apac@2026-01-15T11:00:00Z=10");
+      for (TestRecord<String, OrderBatch> record : output) {
+        assertThat(traceparents(record))
+            .containsExactly(
+                "00-" + record.value().traceId() + "-" + record.value().spanId() + "-01");
+      }
     }
   }
 

@@ -33,10 +33,4 @@ public record Contribution(
   public boolean linked() {
     return spanContext.isValid();
   }
-
-  /** The same contribution seen once more. */
-  public Contribution withOneMoreDuplicate() {
-    return new Contribution(
-        orderId, eventTimeMs, partition, offset, amount, currency, spanContext, duplicates + 1);
-  }
 }

@@ -2,11 +2,13 @@ package dev.spanlinks.streams.trace;
 
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanLimits;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Creates the OpenTelemetry SDK at the edge of the application, once, through OpenTelemetry's
@@ -35,21 +37,27 @@ public final class SpanlinksTelemetry {
    * @throws ConfigurationException when the configured link limit is below {@code linksPerSpan}
    */
   public static OpenTelemetrySdk autoConfigure(int linksPerSpan) {
-    return AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(
-            () ->
-                Map.of(
-                    SERVICE_NAME, "spanlinks-streams",
-                    LINK_COUNT_LIMIT, Integer.toString(linksPerSpan),
-                    MAX_EXPORT_BATCH_SIZE, "64"))
-        .addTracerProviderCustomizer(
-            (builder, config) -> {
-              // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
-              requireLinkLimit(configuredLimit(config), linksPerSpan);
-              return builder.setIdGenerator(new DeterministicIdGenerator());
-            })
-        .build()
-        .getOpenTelemetrySdk();
+    return autoConfigure(linksPerSpan, UnaryOperator.identity());
+  }
+
+  /** As {@link #autoConfigure(int)}, with a last say for tests (say, an in-memory exporter). */
+  static OpenTelemetrySdk autoConfigure(
+      int linksPerSpan, UnaryOperator<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
+    AutoConfiguredOpenTelemetrySdkBuilder builder =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(
+                () ->
+                    Map.of(
+                        SERVICE_NAME, "spanlinks-streams",
+                        LINK_COUNT_LIMIT, Integer.toString(linksPerSpan),
+                        MAX_EXPORT_BATCH_SIZE, "64"))
+            .addTracerProviderCustomizer(
+                (tracerProvider, config) -> {
+                  // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
+                  requireLinkLimit(configuredLimit(config), linksPerSpan);
+                  return tracerProvider.setIdGenerator(new DeterministicIdGenerator());
+                });
+    return customizer.apply(builder).build().getOpenTelemetrySdk();
   }
 
   /**

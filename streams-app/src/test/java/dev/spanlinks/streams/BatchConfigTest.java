@@ -1,0 +1,78 @@
+package dev.spanlinks.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class BatchConfigTest {
+
+  @Test
+  void shouldApplyDefaultsAndPassKafkaKeysThrough() {
+    BatchConfig config =
+        new BatchConfig(Map.of("application.id", "app", "bootstrap.servers", "broker:9092"));
+    assertThat(config.windowSizeMs()).isEqualTo(3_600_000L);
+    assertThat(config.windowGraceMs()).isEqualTo(300_000L);
+    assertThat(config.linksPerSpan()).isEqualTo(1000);
+    assertThat(config.deadLetterTopic()).isEqualTo("orders-dlq");
+
+    Properties streams = config.streamsProperties();
+    assertThat(streams.get("bootstrap.servers")).isEqualTo("broker:9092");
+    assertThat(streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
+    assertThat(streams.get(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG))
+        .isEqualTo(true);
+    assertThat(streams.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG))
+        .isEqualTo("orders-dlq");
+    assertThat(streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
+        .isEqualTo(DeadLetterHandler.class.getName());
+  }
+
+  @Test
+  void shouldLetUserSettingsWinOverOurDefaults() {
+    BatchConfig config =
+        new BatchConfig(
+            Map.of(
+                "application.id", "app",
+                "processing.guarantee", "at_least_once",
+                "errors.dead.letter.queue.topic.name", "bad-orders"));
+    assertThat(config.deadLetterTopic()).isEqualTo("bad-orders");
+    assertThat(config.streamsProperties().get("processing.guarantee")).isEqualTo("at_least_once");
+  }
+
+  @Test
+  void shouldRejectMissingApplicationIdAndBadValues() {
+    assertThatThrownBy(() -> new BatchConfig(Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("application.id");
+    assertThatThrownBy(
+            () -> new BatchConfig(Map.of("application.id", "a", "spanlinks.links.per.span", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("spanlinks.links.per.span");
+    assertThatThrownBy(
+            () -> new BatchConfig(Map.of("application.id", "a", "spanlinks.window.size.ms", "x")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("spanlinks.window.size.ms");
+  }
+
+  @Test
+  void shouldRejectOneTopicForTwoPurposes() {
+    assertThatThrownBy(
+            () ->
+                new BatchConfig(
+                    Map.of("application.id", "a", "spanlinks.late.topic", "order-batches")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("four different topics");
+  }
+
+  @Test
+  void shouldRefuseToRunWithoutDeadLetterTopic() {
+    DeadLetterHandler handler = new DeadLetterHandler();
+    assertThatThrownBy(() -> handler.configure(Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("errors.dead.letter.queue.topic.name");
+  }
+}

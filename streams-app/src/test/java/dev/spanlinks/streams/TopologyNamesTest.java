@@ -1,0 +1,40 @@
+package dev.spanlinks.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.OpenTelemetry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+class TopologyNamesTest {
+
+  @Test
+  void shouldNameEveryNodeAndStoreExplicitly() {
+    BatchConfig config = new BatchConfig(Map.of("application.id", "app"));
+    TopologyDescription description = BatchTopology.build(config, OpenTelemetry.noop()).describe();
+
+    List<String> nodes = new ArrayList<>();
+    List<String> stores = new ArrayList<>();
+    for (TopologyDescription.Subtopology subtopology : description.subtopologies()) {
+      for (TopologyDescription.Node node : subtopology.nodes()) {
+        nodes.add(node.name());
+        if (node instanceof TopologyDescription.Processor processor) {
+          stores.addAll(processor.stores());
+        }
+      }
+    }
+    assertThat(nodes)
+        .containsExactlyInAnyOrder(
+            Names.ORDERS_SOURCE,
+            Names.CAPTURE_ORDER,
+            Names.CLOSE_WINDOWS,
+            Names.ORDER_BATCHES_SINK,
+            Names.LATE_ORDERS_SINK);
+    assertThat(stores)
+        .containsExactlyInAnyOrder(Names.CONTRIBUTIONS_STORE, Names.WINDOW_PROGRESS_STORE);
+    assertThat(nodes).noneMatch(name -> name.startsWith("KSTREAM-") || name.startsWith("KTABLE-"));
+  }
+}

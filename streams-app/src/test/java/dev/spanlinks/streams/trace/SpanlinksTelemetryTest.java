@@ -1,0 +1,93 @@
+package dev.spanlinks.streams.trace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The autoconfigured SDK. System properties stand in for OTEL_* variables: autoconfigure reads
+ * both, and system properties win over the defaults spanlinks supplies, as variables do.
+ */
+class SpanlinksTelemetryTest {
+  private static final Map<String, String> NO_EXPORT =
+      Map.of(
+          "otel.traces.exporter", "none",
+          "otel.metrics.exporter", "none",
+          "otel.logs.exporter", "none");
+
+  @BeforeEach
+  void noExporters() {
+    NO_EXPORT.forEach(System::setProperty);
+  }
+
+  @AfterEach
+  void clearProperties() {
+    NO_EXPORT.keySet().forEach(System::clearProperty);
+    System.clearProperty("otel.span.link.count.limit");
+  }
+
+  @Test
+  void shouldFailAtStartUpWhenUserLinkLimitIsBelowLinksPerSpan() {
+    System.setProperty("otel.span.link.count.limit", "128");
+    assertThatThrownBy(() -> SpanlinksTelemetry.autoConfigure(1000))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("OTEL_SPAN_LINK_COUNT_LIMIT")
+        .hasMessageContaining("128")
+        .hasMessageContaining("spanlinks.links.per.span=1000");
+  }
+
+  @Test
+  void shouldKeepEveryLinkUpToLinksPerSpanAndUseDeterministicIds() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk sdk =
+        SpanlinksTelemetry.autoConfigure(
+            300,
+            builder ->
+                builder.addTracerProviderCustomizer(
+                    (provider, config) ->
+                        provider.addSpanProcessor(SimpleSpanProcessor.create(exporter))))) {
+      BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 300));
+      BatchSpans spans =
+          tracer.begin(
+              "eu", java.time.Instant.ofEpochMilli(0), java.time.Instant.ofEpochMilli(3_600_000));
+      for (int n = 1; n <= 300; n++) {
+        spans.link(
+            new dev.spanlinks.streams.model.Contribution(
+                "o-" + n,
+                0L,
+                0,
+                n,
+                java.math.BigDecimal.ONE,
+                "EUR",
+                SpanContext.createFromRemoteParent(
+                    String.format("%032x", n),
+                    String.format("%016x", n),
+                    TraceFlags.getSampled(),
+                    TraceState.getDefault()),
+                0));
+      }
+      Span batch = spans.finish(300, 0, 0);
+      batch.end();
+
+      SpanData exported = exporter.getFinishedSpanItems().get(0);
+      assertThat(exported.getLinks()).hasSize(300);
+      assertThat(exported.getTotalRecordedLinks()).isEqualTo(300);
+      BatchIds ids = new BatchIds("app", "eu", 0L);
+      assertThat(batch.getSpanContext().getTraceId()).isEqualTo(ids.traceId());
+      assertThat(batch.getSpanContext().getSpanId()).isEqualTo(ids.spanId(0));
+    }
+  }
+}
