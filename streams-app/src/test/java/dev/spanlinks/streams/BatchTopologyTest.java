@@ -27,9 +27,12 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The topology's main promise: one batch span per closed window that links every order. */
 class BatchTopologyTest {
@@ -107,10 +110,18 @@ class BatchTopologyTest {
     }
   }
 
-  @Test
-  void shouldPutLinksPastLinksPerSpanIntoChunkSpans() {
+  /** Entries are deleted while the close scan runs: with no cache, a tiny one and the default. */
+  @ParameterizedTest
+  @ValueSource(longs = {0L, 4_096L, 10_485_760L})
+  void shouldPutLinksPastLinksPerSpanIntoChunkSpans(long cacheBytes) {
     try (TopologyFixture fixture =
-        new TopologyFixture(stateDir, java.util.Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 1000))) {
+        new TopologyFixture(
+            stateDir,
+            java.util.Map.of(
+                BatchConfig.LINKS_PER_SPAN_CONFIG,
+                1000,
+                StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
+                cacheBytes))) {
       List<TestOrder> sent =
           java.util.stream.IntStream.range(0, 2500)
               .mapToObj(
@@ -144,6 +155,17 @@ class BatchTopologyTest {
       assertThat(batch.getAttributes().get(SpanlinksAttributes.LINK_CHUNKS)).isEqualTo(2L);
       OrderBatch value = fixture.batches.readValue();
       assertThat(value.linkedCount()).isEqualTo(2500);
+      try (var left =
+          fixture
+              .driver
+              .<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(
+                  Names.CONTRIBUTIONS_STORE)
+              .all()) {
+        assertThat(left)
+            .toIterable()
+            .as("only the order that closed the window is still stored")
+            .hasSize(1);
+      }
       assertThat(value.linkChunkCount()).isEqualTo(2);
     }
   }
