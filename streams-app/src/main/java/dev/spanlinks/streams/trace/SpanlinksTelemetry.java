@@ -32,7 +32,8 @@ public final class SpanlinksTelemetry {
   private SpanlinksTelemetry() {}
 
   /**
-   * The SDK as {@code OTEL_*} variables and {@code otel.*} system properties configure it.
+   * The SDK as {@code OTEL_*} variables and {@code otel.*} system properties configure it. The
+   * caller owns it: close it after Kafka Streams, so the last spans are exported.
    *
    * @throws ConfigurationException when the configured link limit is below {@code linksPerSpan}
    */
@@ -45,6 +46,9 @@ public final class SpanlinksTelemetry {
       int linksPerSpan, UnaryOperator<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
     AutoConfiguredOpenTelemetrySdkBuilder builder =
         AutoConfiguredOpenTelemetrySdk.builder()
+            // The caller closes the SDK after Kafka Streams, so the last batches' spans are
+            // flushed; autoconfigure's own hook would race with that.
+            .disableShutdownHook()
             .addPropertiesSupplier(
                 () ->
                     Map.of(

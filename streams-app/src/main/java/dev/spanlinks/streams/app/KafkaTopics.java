@@ -1,0 +1,98 @@
+package dev.spanlinks.streams.app;
+
+import dev.spanlinks.streams.BatchConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Checks that the cluster answers and creates the application's topics that are missing. */
+final class KafkaTopics {
+  private static final Logger log = LoggerFactory.getLogger(KafkaTopics.class);
+
+  private KafkaTopics() {}
+
+  static void ensure(BatchConfig config, TopicSettings settings, Duration timeout) {
+    Properties adminProps = new Properties();
+    config.streamsProperties().forEach((key, value) -> adminProps.put(key, value));
+    adminProps.keySet().retainAll(AdminClientConfig.configNames());
+    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    String bootstrap = String.valueOf(adminProps.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+    try (Admin admin = Admin.create(adminProps)) {
+      Set<String> existing =
+          admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<String> wanted =
+          List.of(
+              config.ordersTopic(),
+              config.batchesTopic(),
+              config.lateTopic(),
+              config.deadLetterTopic());
+      List<NewTopic> missing = new ArrayList<>();
+      for (String topic : wanted) {
+        if (!existing.contains(topic)) {
+          missing.add(newTopic(topic, settings));
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
+      }
+      if (!settings.create()) {
+        throw new StartupException(
+            "Topics missing and topic creation is off: "
+                + missing.stream().map(NewTopic::name).toList());
+      }
+      for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> created :
+          admin.createTopics(missing).values().entrySet()) {
+        try {
+          created.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          log.info("Created topic. topic=[{}]", created.getKey());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new StartupException(
+                "Cannot create topic "
+                    + created.getKey()
+                    + ": "
+                    + e.getCause().getMessage()
+                    + " (create it yourself, or grant this client CREATE on the cluster)",
+                e.getCause());
+          }
+        }
+      }
+    } catch (KafkaException e) {
+      throw new StartupException(
+          "Cannot connect to Kafka at " + bootstrap + ": " + e.getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new StartupException(
+          "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
+    } catch (ExecutionException e) {
+      throw new StartupException(
+          "Kafka at " + bootstrap + " refused: " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("Interrupted while checking topics", e);
+    }
+  }
+
+  private static NewTopic newTopic(String name, TopicSettings settings) {
+    return new NewTopic(
+        name,
+        settings.partitions() < 1 ? Optional.empty() : Optional.of(settings.partitions()),
+        settings.replicationFactor() < 1
+            ? Optional.empty()
+            : Optional.of(settings.replicationFactor()));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.spanlinks.streams.app;
+
+import dev.spanlinks.streams.BatchConfig;
+import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code run}: runs the topology until SIGTERM or Ctrl-C. Settings come from the config file (Kafka
+ * Streams and client keys pass through; ours are {@code spanlinks.*}), then the options override
+ * them. OpenTelemetry reads its own {@code OTEL_*} variables.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the topology against a Kafka cluster until stopped (SIGTERM, Ctrl-C).")
+final class RunCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
+      description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+  String bootstrapServers;
+
+  @Option(
+      names = "--config",
+      description = "Properties file: Kafka Streams and client keys, and spanlinks.* keys.")
+  Path configFile;
+
+  @Option(
+      names = "--application-id",
+      description = "Kafka Streams application.id (default: spanlinks, or the config file's).")
+  String applicationId;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "-1",
+      description = "Partitions of topics it creates (default: the broker's).")
+  int partitions;
+
+  @Option(
+      names = "--replication-factor",
+      defaultValue = "-1",
+      description = "Replication factor of topics it creates (default: the broker's).")
+  short replicationFactor;
+
+  @Option(
+      names = "--create-topics",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Create missing topics (default: ${DEFAULT-VALUE}).")
+  boolean createTopics;
+
+  @Option(
+      names = "--startup-timeout",
+      defaultValue = "PT30S",
+      description = "How long to wait for the cluster at start-up, ISO-8601 (default: 30 s).")
+  Duration startupTimeout;
+
+  @Override
+  public Integer call() throws Exception {
+    BatchConfig config = new BatchConfig(settings());
+    OpenTelemetrySdk openTelemetry = SpanlinksTelemetry.autoConfigure(config.linksPerSpan());
+    StreamsRunner runner;
+    try {
+      runner =
+          StreamsRunner.start(
+              config,
+              openTelemetry,
+              new TopicSettings(createTopics, partitions, replicationFactor),
+              startupTimeout);
+    } catch (RuntimeException e) {
+      openTelemetry.close();
+      throw e;
+    }
+    Thread shutdown = new Thread(runner::close, "spanlinks-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
+    runner.awaitStop(Duration.ofDays(365 * 100));
+    runner.close();
+    if (runner.failure() != null) {
+      throw new StartupException("Stopped after an error: " + runner.failure().getMessage());
+    }
+    return 0;
+  }
+
+  Map<String, Object> settings() throws IOException {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "spanlinks");
+    if (configFile != null) {
+      Properties file = new Properties();
+      try (Reader reader = Files.newBufferedReader(configFile)) {
+        file.load(reader);
+      } catch (NoSuchFileException e) {
+        throw new StartupException("Config file not found: " + configFile);
+      }
+      file.forEach((key, value) -> settings.put(key.toString(), value));
+    }
+    if (bootstrapServers != null && !bootstrapServers.isBlank()) {
+      settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+    if (applicationId != null) {
+      settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    }
+    if (!settings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+      throw new StartupException(
+          "No Kafka cluster given: use --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS, or"
+              + " bootstrap.servers in --config");
+    }
+    return settings;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.spanlinks.streams.app;
+
+import dev.spanlinks.streams.BatchConfig;
+import dev.spanlinks.streams.BatchTopology;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the topology against a cluster: checks the cluster and topics, starts Kafka Streams, and on
+ * {@link #close()} stops Kafka Streams first and the OpenTelemetry SDK second, so every span of a
+ * batch Kafka Streams emitted is exported before the process ends.
+ */
+public final class StreamsRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StreamsRunner.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final OpenTelemetrySdk openTelemetry;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private volatile boolean closed;
+
+  private StreamsRunner(KafkaStreams streams, OpenTelemetrySdk openTelemetry) {
+    this.streams = streams;
+    this.openTelemetry = openTelemetry;
+  }
+
+  /**
+   * Starts the application; it runs on Kafka Streams' threads until {@link #close()}.
+   *
+   * @throws StartupException when the cluster does not answer or topics cannot be had
+   */
+  public static StreamsRunner start(
+      BatchConfig config,
+      OpenTelemetrySdk openTelemetry,
+      TopicSettings topics,
+      Duration startupTimeout) {
+    KafkaTopics.ensure(config, topics, startupTimeout);
+    KafkaStreams streams =
+        new KafkaStreams(BatchTopology.build(config, openTelemetry), config.streamsProperties());
+    StreamsRunner runner = new StreamsRunner(streams, openTelemetry);
+    streams.setUncaughtExceptionHandler(
+        exception -> {
+          runner.failure.compareAndSet(null, exception);
+          log.error("Stopping: a stream thread failed", exception);
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    streams.setStateListener(
+        (newState, oldState) -> {
+          if (newState == KafkaStreams.State.ERROR
+              || newState == KafkaStreams.State.NOT_RUNNING
+              || newState == KafkaStreams.State.PENDING_ERROR) {
+            runner.stopped.countDown();
+          }
+        });
+    streams.start();
+    log.info(
+        "spanlinks running. application.id=[{}] orders=[{}] batches=[{}]",
+        config.applicationId(),
+        config.ordersTopic(),
+        config.batchesTopic());
+    return runner;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Waits until Kafka Streams stops by itself (a failure) or {@link #close()} is called. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The error that stopped Kafka Streams, or null. */
+  public Throwable failure() {
+    return failure.get();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!streams.close(CLOSE_TIMEOUT)) {
+      log.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
+    }
+    openTelemetry.shutdown().join(10, TimeUnit.SECONDS);
+    stopped.countDown();
+  }
+}
