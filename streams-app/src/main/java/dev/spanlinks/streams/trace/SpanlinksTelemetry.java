@@ -41,8 +41,11 @@ public final class SpanlinksTelemetry {
     return autoConfigure(linksPerSpan, UnaryOperator.identity());
   }
 
-  /** As {@link #autoConfigure(int)}, with a last say for tests (say, an in-memory exporter). */
-  static OpenTelemetrySdk autoConfigure(
+  /**
+   * As {@link #autoConfigure(int)}, with a last say for the caller: another exporter or span
+   * processor, say, or different defaults.
+   */
+  public static OpenTelemetrySdk autoConfigure(
       int linksPerSpan, UnaryOperator<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
     AutoConfiguredOpenTelemetrySdkBuilder builder =
         AutoConfiguredOpenTelemetrySdk.builder()

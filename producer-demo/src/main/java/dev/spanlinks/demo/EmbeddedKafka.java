@@ -1,0 +1,122 @@
+package dev.spanlinks.demo;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, on loopback
+ * ports of its own, with its data in a temporary directory deleted on close. Built from the Kafka
+ * broker jar alone: no Docker, no test jars.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private final Path dataDir;
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+
+  private EmbeddedKafka(Path dataDir, KafkaRaftServer server, String bootstrapServers) {
+    this.dataDir = dataDir;
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  /** Formats a fresh log directory and starts the broker; returns once it serves clients. */
+  public static EmbeddedKafka start(Map<String, String> overrides) throws IOException {
+    Path dataDir = Files.createTempDirectory("spanlinks-kafka-");
+    int brokerPort = freePort();
+    int controllerPort = freePort();
+    Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", "1");
+    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("controller.listener.names", "CONTROLLER");
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("log.dirs", dataDir.resolve("logs").toString());
+    // Single node: internal topics cannot have more replicas than brokers, or consumers never
+    // find a coordinator and exactly_once_v2 hangs.
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("offsets.topic.num.partitions", "5");
+    // Demo and test data carry event times of the past: keep it regardless of its timestamps.
+    props.put("log.retention.ms", "-1");
+    props.putAll(overrides);
+
+    format(dataDir, props);
+    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    server.startup();
+    return new EmbeddedKafka(dataDir, server, "127.0.0.1:" + brokerPort);
+  }
+
+  public static EmbeddedKafka start() throws IOException {
+    return start(Map.of());
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete " + dataDir, e);
+    }
+  }
+
+  /** What {@code kafka-storage.sh format} does; its main would call System.exit. */
+  private static void format(Path dataDir, Properties props) throws IOException {
+    Path config = dataDir.resolve("server.properties");
+    try (Writer writer = Files.newBufferedWriter(config)) {
+      props.store(writer, "spanlinks embedded broker");
+    }
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    int exit =
+        StorageTool.execute(
+            new String[] {
+              "format",
+              "--cluster-id",
+              Uuid.randomUuid().toString(),
+              "--config",
+              config.toString(),
+              "--ignore-formatted"
+            },
+            new PrintStream(output, true, StandardCharsets.UTF_8));
+    if (exit != 0) {
+      throw new IllegalStateException(
+          "Formatting the embedded broker's storage failed: "
+              + output.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+}
