@@ -92,7 +92,12 @@ public final class StreamsRunner implements AutoCloseable {
     if (!streams.close(CLOSE_TIMEOUT)) {
       log.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
     }
-    openTelemetry.shutdown().join(10, TimeUnit.SECONDS);
+    boolean exported = openTelemetry.shutdown().join(10, TimeUnit.SECONDS).isSuccess();
+    if (exported) {
+      log.info("spanlinks stopped cleanly: Kafka Streams closed, telemetry flushed");
+    } else {
+      log.warn("spanlinks stopped; the OpenTelemetry SDK did not flush within 10 s");
+    }
     stopped.countDown();
   }
 }

@@ -1,0 +1,64 @@
+package dev.spanlinks.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A jar of this build run as a child JVM, exactly as a user runs it ({@code java -jar}), with its
+ * output in a log file. The child's environment drops the parent's {@code OTEL_*} variables.
+ */
+final class ChildJvm implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private ChildJvm(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static ChildJvm start(Path jar, List<String> args, Map<String, String> env, Path log)
+      throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run the tests through Maven (verify)");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.add("-jar");
+    command.add(jar.toString());
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    builder.environment().keySet().removeIf(key -> key.startsWith("OTEL_"));
+    builder.environment().putAll(env);
+    return new ChildJvm(builder.start(), log);
+  }
+
+  String output() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** Waits for the process to end on its own; returns its exit code. */
+  int awaitExit(long seconds) throws Exception {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("Still running after " + seconds + " s:\n" + output());
+    }
+    return process.exitValue();
+  }
+
+  /** Sends SIGTERM, as a container runtime would, and returns the exit code. */
+  int terminate(long seconds) throws Exception {
+    process.destroy();
+    return awaitExit(seconds);
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}

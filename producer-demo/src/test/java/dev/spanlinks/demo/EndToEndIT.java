@@ -1,0 +1,278 @@
+package dev.spanlinks.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.model.OrderSerdes;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole pipeline, started as users start it: {@code producer-demo.jar produce} sends traced
+ * orders to a real broker, {@code streams-app.jar run --config FILE} batches them, and both export
+ * spans over OTLP to a receiver that decodes the bytes. Everything is checked against what the
+ * producer itself exported and what downstream consumers read.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class EndToEndIT {
+  private static final Path STREAMS_JAR = Path.of("..", "streams-app", "target", "streams-app.jar");
+  private static final Path DEMO_JAR = Path.of("target", "producer-demo.jar");
+  private static final Pattern PRODUCED =
+      Pattern.compile("produced ([\\d,]+) orders to \\S+: ([\\d,]+) invalid");
+  private static final HexFormat HEX = HexFormat.of();
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http/protobuf", "grpc"})
+  void shouldLinkEveryTracedOrderExactlyOnceAcrossTheRealPipeline(
+      String protocol, KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    String id =
+        "e2e-" + protocol.replace('/', '-') + "-" + UUID.randomUUID().toString().substring(0, 6);
+    String orders = "orders-" + id;
+    String batchesTopic = "batches-" + id;
+    String late = "late-" + id;
+    String dlq = "dlq-" + id;
+    Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+    Path config = dir.resolve("spanlinks.properties");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "bootstrap.servers=" + kafka.bootstrapServers(),
+            "application.id=" + id,
+            "state.dir=" + dir.resolve("state"),
+            "commit.interval.ms=200",
+            "spanlinks.orders.topic=" + orders,
+            "spanlinks.batches.topic=" + batchesTopic,
+            "spanlinks.late.topic=" + late,
+            "errors.dead.letter.queue.topic.name=" + dlq,
+            "spanlinks.idle.close.ms=2000",
+            "spanlinks.close.check.interval.ms=200",
+            "spanlinks.links.per.span=100"));
+
+    try (OtlpReceiver receiver = new OtlpReceiver()) {
+      Map<String, String> otel =
+          Map.of(
+              "OTEL_EXPORTER_OTLP_ENDPOINT",
+              protocol.equals("grpc") ? receiver.grpcEndpoint() : receiver.httpEndpoint(),
+              "OTEL_EXPORTER_OTLP_PROTOCOL",
+              protocol,
+              "OTEL_BSP_SCHEDULE_DELAY",
+              "100",
+              "OTEL_METRICS_EXPORTER",
+              "none",
+              "OTEL_LOGS_EXPORTER",
+              "none");
+      try (ChildJvm streams =
+          ChildJvm.start(
+              STREAMS_JAR,
+              List.of("run", "--config", config.toString(), "--partitions", "3"),
+              otel,
+              logs.resolve(id + "-streams.log"))) {
+        await("streams app running")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> streams.output().contains("spanlinks running"));
+
+        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+        ChildJvm producer =
+            ChildJvm.start(
+                DEMO_JAR,
+                List.of(
+                    "produce",
+                    "--bootstrap-servers",
+                    kafka.bootstrapServers(),
+                    "--topic",
+                    orders,
+                    "--count",
+                    "400",
+                    "--rate",
+                    "400",
+                    "--start",
+                    start.toString(),
+                    "--speed",
+                    "10800",
+                    "--invalid-ratio",
+                    "0.05",
+                    "--untraced-ratio",
+                    "0.05",
+                    "--seed",
+                    "7"),
+                otel,
+                logs.resolve(id + "-producer.log"));
+        assertThat(producer.awaitExit(60)).as(producer.output()).isZero();
+        Matcher produced = PRODUCED.matcher(producer.output());
+        assertThat(produced.find()).as(producer.output()).isTrue();
+        int invalid = Integer.parseInt(produced.group(2).replace(",", ""));
+        int valid = 400 - invalid;
+
+        List<ConsumerRecord<String, OrderBatch>> batches = awaitBatches(kafka, batchesTopic, valid);
+
+        // An order for an hour that has closed: it must go to the late topic, not into a batch.
+        String lateTraceparent = "00-" + "ab".repeat(16) + "-" + "cd".repeat(8) + "-01";
+        try (KafkaProducer<String, String> raw =
+            new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
+          ProducerRecord<String, String> lateOrder =
+              new ProducerRecord<>(
+                  orders,
+                  "eu",
+                  "{\"orderId\":\"late-1\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":\""
+                      + start.plusSeconds(60)
+                      + "\"}");
+          lateOrder.headers().add("traceparent", lateTraceparent.getBytes(StandardCharsets.UTF_8));
+          raw.send(lateOrder).get();
+        }
+        List<ConsumerRecord<String, String>> lateRecords =
+            TopicReader.read(
+                kafka.bootstrapServers(),
+                late,
+                new StringDeserializer(),
+                new StringDeserializer(),
+                1,
+                Duration.ofSeconds(30));
+
+        // A JVM ended by SIGTERM exits with 143 (128 + 15) even when its shutdown hook ran cleanly.
+        assertThat(streams.terminate(60)).as("clean stop on SIGTERM").isIn(0, 143);
+        assertThat(streams.output()).contains("spanlinks stopped cleanly");
+
+        List<ConsumerRecord<byte[], byte[]>> deadLetters =
+            TopicReader.read(
+                kafka.bootstrapServers(),
+                dlq,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                invalid,
+                Duration.ofSeconds(10));
+        List<ConsumerRecord<byte[], byte[]>> input =
+            TopicReader.read(
+                kafka.bootstrapServers(),
+                orders,
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(),
+                401,
+                Duration.ofSeconds(10));
+
+        // What the producer itself exported: one send span per traced order.
+        Set<String> sendSpans = new HashSet<>();
+        for (OtlpReceiver.ReceivedSpan received : receiver.spans()) {
+          if (received.serviceName().equals("order-api")
+              && received.span().getKind() == Span.SpanKind.SPAN_KIND_PRODUCER) {
+            sendSpans.add(
+                ids(
+                    received.span().getTraceId().toByteArray(),
+                    received.span().getSpanId().toByteArray()));
+          }
+        }
+        Set<String> deadLetteredContexts = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> deadLetter : deadLetters) {
+          String traceparent = header(deadLetter.headers(), "traceparent");
+          if (traceparent != null) {
+            deadLetteredContexts.add(
+                traceparent.substring(3, 35) + "/" + traceparent.substring(36, 52));
+          }
+          assertThat(header(deadLetter.headers(), "__streams.errors.message"))
+              .isEqualTo("orderId is missing");
+        }
+
+        List<String> links = new java.util.ArrayList<>();
+        List<Span> batchSpans = receiver.spansNamed("process orders");
+        for (Span span : receiver.spans().stream().map(OtlpReceiver.ReceivedSpan::span).toList()) {
+          if (span.getName().equals("process orders")
+              || span.getName().equals("process orders chunk")) {
+            assertThat(span.getDroppedLinksCount()).isZero();
+            span.getLinksList()
+                .forEach(
+                    l -> links.add(ids(l.getTraceId().toByteArray(), l.getSpanId().toByteArray())));
+          }
+        }
+        Set<String> expectedLinks = new HashSet<>(sendSpans);
+        expectedLinks.removeAll(deadLetteredContexts);
+        assertThat(links)
+            .doesNotHaveDuplicates()
+            .containsExactlyInAnyOrderElementsOf(expectedLinks);
+        assertThat(sendSpans).containsAll(deadLetteredContexts);
+        assertThat(links).doesNotContain("ab".repeat(16) + "/" + "cd".repeat(8));
+
+        assertThat(batchSpans).hasSize(batches.size());
+        Set<String> batchSpanIds = new HashSet<>();
+        batchSpans.forEach(
+            s -> batchSpanIds.add(ids(s.getTraceId().toByteArray(), s.getSpanId().toByteArray())));
+        for (ConsumerRecord<String, OrderBatch> batch : batches) {
+          String traceparent = header(batch.headers(), "traceparent");
+          assertThat(traceparent)
+              .isEqualTo("00-" + batch.value().traceId() + "-" + batch.value().spanId() + "-01");
+          assertThat(batchSpanIds).contains(batch.value().traceId() + "/" + batch.value().spanId());
+        }
+
+        long batched = batches.stream().mapToLong(b -> b.value().orderCount()).sum();
+        assertThat(deadLetters).hasSize(invalid);
+        assertThat(lateRecords).hasSize(1);
+        assertThat(header(lateRecords.get(0).headers(), "traceparent")).isEqualTo(lateTraceparent);
+        assertThat(input).hasSize(401);
+        assertThat(batched + lateRecords.size() + deadLetters.size()).isEqualTo(input.size());
+      }
+    }
+  }
+
+  private static List<ConsumerRecord<String, OrderBatch>> awaitBatches(
+      KafkaCluster kafka, String topic, long expectedOrders) {
+    List<ConsumerRecord<String, OrderBatch>> batches = List.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      batches =
+          TopicReader.read(
+              kafka.bootstrapServers(),
+              topic,
+              new StringDeserializer(),
+              OrderSerdes.orderBatchDeserializer(),
+              9,
+              Duration.ofSeconds(5));
+      if (batches.stream().mapToLong(b -> b.value().orderCount()).sum() >= expectedOrders) {
+        return batches;
+      }
+    }
+    throw new AssertionError(
+        "Batches never held all "
+            + expectedOrders
+            + " valid orders: "
+            + batches.size()
+            + " batches");
+  }
+
+  private static String ids(byte[] traceId, byte[] spanId) {
+    return HEX.formatHex(traceId) + "/" + HEX.formatHex(spanId);
+  }
+
+  private static String header(Headers headers, String key) {
+    Header header = headers.lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}

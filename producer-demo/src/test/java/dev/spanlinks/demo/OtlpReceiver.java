@@ -1,0 +1,146 @@
+package dev.spanlinks.demo;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A test OTLP trace receiver, on loopback: decodes the bytes the real exporter sends, over
+ * http/protobuf ({@code POST /v1/traces}) and over gRPC ({@code TraceService/Export}), with {@code
+ * opentelemetry-proto}. Collects every span with its service name.
+ */
+final class OtlpReceiver implements AutoCloseable {
+  /** One received span and the {@code service.name} of the resource that sent it. */
+  record ReceivedSpan(String serviceName, Span span) {}
+
+  private final List<ReceivedSpan> spans = new ArrayList<>();
+  private final HttpServer http;
+  private final Server grpc;
+
+  OtlpReceiver() throws IOException {
+    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext("/v1/traces", this::handleHttp);
+    http.start();
+    MethodDescriptor<byte[], byte[]> export =
+        MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("opentelemetry.proto.collector.trace.v1.TraceService/Export")
+            .setRequestMarshaller(new BytesMarshaller())
+            .setResponseMarshaller(new BytesMarshaller())
+            .build();
+    grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(
+                ServerServiceDefinition.builder(
+                        "opentelemetry.proto.collector.trace.v1.TraceService")
+                    .addMethod(
+                        export,
+                        ServerCalls.asyncUnaryCall(
+                            (request, response) -> {
+                              accept(request);
+                              response.onNext(
+                                  ExportTraceServiceResponse.getDefaultInstance().toByteArray());
+                              response.onCompleted();
+                            }))
+                    .build())
+            .build()
+            .start();
+  }
+
+  String httpEndpoint() {
+    return "http://127.0.0.1:" + http.getAddress().getPort();
+  }
+
+  String grpcEndpoint() {
+    return "http://127.0.0.1:" + grpc.getPort();
+  }
+
+  synchronized List<ReceivedSpan> spans() {
+    return List.copyOf(spans);
+  }
+
+  List<Span> spansNamed(String name) {
+    return spans().stream().map(ReceivedSpan::span).filter(s -> s.getName().equals(name)).toList();
+  }
+
+  private void handleHttp(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      InputStream body = exchange.getRequestBody();
+      if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+        body = new GZIPInputStream(body);
+      }
+      accept(body.readAllBytes());
+      byte[] response = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
+      if (response.length > 0) {
+        exchange.getResponseBody().write(response);
+      }
+    }
+  }
+
+  private void accept(byte[] bytes) {
+    ExportTraceServiceRequest request;
+    try {
+      request = ExportTraceServiceRequest.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new UncheckedIOException(e);
+    }
+    synchronized (this) {
+      for (ResourceSpans resource : request.getResourceSpansList()) {
+        String service =
+            resource.getResource().getAttributesList().stream()
+                .filter(a -> a.getKey().equals("service.name"))
+                .map(a -> a.getValue().getStringValue())
+                .findFirst()
+                .orElse("");
+        for (ScopeSpans scope : resource.getScopeSpansList()) {
+          for (Span span : scope.getSpansList()) {
+            spans.add(new ReceivedSpan(service, span));
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    grpc.shutdownNow();
+  }
+
+  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
