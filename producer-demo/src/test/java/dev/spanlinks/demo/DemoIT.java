@@ -1,0 +1,50 @@
+package dev.spanlinks.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's demo command, as a user runs it: its own embedded broker, in a child JVM. */
+class DemoIT {
+  private static final Path DEMO_JAR = Path.of("target", "producer-demo.jar");
+
+  @Test
+  void shouldRunTheWholeDemoAndReportEveryTracedOrderLinked(@TempDir Path dir) throws Exception {
+    Path spans = dir.resolve("spans.jsonl");
+    Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve("demo.log");
+    try (ChildJvm demo =
+        ChildJvm.start(
+            DEMO_JAR,
+            List.of("demo", "--count", "900", "--rate", "900", "--spans-file", spans.toString()),
+            Map.of(),
+            log)) {
+      assertThat(demo.awaitExit(120)).as(demo.output()).isZero();
+      String output = demo.output();
+
+      Matcher verdict =
+          Pattern.compile(
+                  "every traced order linked exactly once: yes \\(([\\d,]+) of ([\\d,]+)\\)")
+              .matcher(output);
+      assertThat(verdict.find()).as(output).isTrue();
+      assertThat(verdict.group(1)).isEqualTo(verdict.group(2));
+      Matcher rows =
+          Pattern.compile(
+                  "(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:00:00Z\\s+(eu|us|apac)\\s+\\d+\\s+\\d+\\s+[0-9a-f]{32}$")
+              .matcher(output);
+      assertThat(rows.results().count()).as("3 hours x 3 batch keys:\n" + output).isEqualTo(9);
+      assertThat(output).contains("spans (OTLP JSON lines): " + spans.toAbsolutePath());
+      List<String> lines = Files.readAllLines(spans);
+      assertThat(lines).isNotEmpty().allMatch(line -> line.startsWith("{\"resourceSpans\":"));
+      assertThat(String.join("\n", lines))
+          .contains("\"name\":\"process orders\"")
+          .contains("\"links\":[");
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.spanlinks.streams.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: exit codes, and errors a user can act on as one line, no stack trace. */
+class StreamsMainTest {
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return StreamsMain.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  @Test
+  void shouldPrintVersionAndHelp() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).startsWith("spanlinks ");
+    assertThat(run("run", "--help")).isZero();
+    assertThat(out.toString()).contains("--bootstrap-servers", "--config", "--application-id");
+  }
+
+  @Test
+  void shouldRejectUnknownOptionAsUsageError() {
+    assertThat(run("--no-such-option")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option: '--no-such-option'");
+  }
+
+  @Test
+  @DisabledIfEnvironmentVariable(
+      named = "KAFKA_BOOTSTRAP_SERVERS",
+      matches = ".+",
+      disabledReason = "the variable supplies the cluster this test expects to be missing")
+  void shouldSayWhenNoClusterIsGiven() {
+    assertThat(run()).isEqualTo(1);
+    assertThat(err.toString().strip())
+        .isEqualTo(
+            "spanlinks: No Kafka cluster given: use --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS,"
+                + " or bootstrap.servers in --config");
+  }
+
+  @Test
+  void shouldReportBadConfigValueInOneLine() throws Exception {
+    Path config =
+        Files.writeString(dir.resolve("bad.properties"), "spanlinks.window.size.ms=soon\n");
+    assertThat(run("--config", config.toString(), "--bootstrap-servers", "127.0.0.1:1"))
+        .isEqualTo(2);
+    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(err.toString()).contains("spanlinks.window.size.ms").doesNotContain("\tat ");
+  }
+
+  @Test
+  void shouldReportMissingConfigFile() {
+    assertThat(run("--config", dir.resolve("missing.properties").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("Config file not found");
+  }
+
+  @Test
+  void shouldReportUnreachableClusterInOneLine() {
+    assertThat(run("--bootstrap-servers", "127.0.0.1:1", "--startup-timeout", "PT1S")).isEqualTo(1);
+    assertThat(err.toString().strip())
+        .isEqualTo("spanlinks: Cannot reach Kafka at 127.0.0.1:1 within 1 s");
+  }
+}
