@@ -1,0 +1,39 @@
+package dev.spanlinks.docs;
+
+import dev.spanlinks.streams.BatchConfig;
+import dev.spanlinks.streams.BatchTopology;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Generates TOPOLOGY.md, CONFIGURATION.md and TELEMETRY.md from the code. The drift test compares
+ * them with the committed files; {@code main} (or the test with {@code
+ * -Dspanlinks.docs.write=true}) rewrites them.
+ */
+public final class DocsGenerator {
+  private DocsGenerator() {}
+
+  /** File name to content, in a fixed order. */
+  public static Map<String, String> generate() throws IOException {
+    BatchConfig config = new BatchConfig(Map.of("application.id", "spanlinks"));
+    Map<String, String> docs = new LinkedHashMap<>();
+    docs.put(
+        "TOPOLOGY.md",
+        TopologyDoc.render(BatchTopology.build(config, OpenTelemetry.noop()).describe(), config));
+    docs.put("CONFIGURATION.md", ConfigurationDoc.render(BatchConfig.configDef()));
+    docs.put("TELEMETRY.md", TelemetryDoc.render(SampleRun.run(Map.of())));
+    return docs;
+  }
+
+  /** Writes the docs into the directory given (default: the working directory). */
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args.length > 0 ? args[0] : ".");
+    for (Map.Entry<String, String> doc : generate().entrySet()) {
+      Files.writeString(dir.resolve(doc.getKey()), doc.getValue());
+    }
+  }
+}
