@@ -5,10 +5,8 @@ import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.BatchSpanSettings;
 import dev.spanlinks.streams.trace.BatchTracer;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
+import dev.spanlinks.streams.trace.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -41,13 +39,12 @@ import org.slf4j.LoggerFactory;
 final class CloseWindowsProcessor implements Processor<String, CapturedOrder, String, Object> {
   private static final Logger log = LoggerFactory.getLogger(CloseWindowsProcessor.class);
   private static final String CLOSED_THROUGH = "closed-through";
-  private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
 
   private final BatchWindows windows;
   private final BatchConfig config;
   private final BatchTracer tracer;
   private final TextMapPropagator propagator;
-  private final LongCounter orderCounter;
+  private final SpanlinksMetrics metrics;
 
   private ProcessorContext<String, Object> context;
   private KeyValueStore<Bytes, byte[]> contributions;
@@ -65,13 +62,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             new BatchSpanSettings(
                 config.applicationId(), config.ordersTopic(), config.linksPerSpan()));
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
-    this.orderCounter =
-        openTelemetry
-            .getMeter("dev.spanlinks.streams")
-            .counterBuilder("spanlinks.orders")
-            .setDescription("Orders by outcome: batched (in a closed batch) or late")
-            .setUnit("{order}")
-            .build();
+    this.metrics = new SpanlinksMetrics(openTelemetry);
   }
 
   @Override
@@ -138,7 +129,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         late.partition(),
         late.offset(),
         closedThrough);
-    orderCounter.add(1, Attributes.of(OUTCOME, "late"));
+    metrics.late();
     context.forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
   }
 
@@ -190,6 +181,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     } finally {
       batchSpan.end();
     }
-    orderCounter.add(batch.orderCount(), Attributes.of(OUTCOME, "batched"));
+    metrics.batchClosed(
+        batch.orderCount(),
+        value.linkedCount(),
+        value.unlinkedCount(),
+        context.currentSystemTimeMs() - value.windowEnd().toEpochMilli());
   }
 }

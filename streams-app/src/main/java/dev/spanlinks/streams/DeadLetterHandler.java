@@ -1,6 +1,8 @@
 package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.trace.SpanlinksMetrics;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +39,14 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
 
+  /**
+   * Where the handler finds the application's OpenTelemetry instance, to count dead letters: Kafka
+   * Streams hands the handler its configuration, and live objects pass through it unchanged.
+   */
+  public static final String OPEN_TELEMETRY_CONFIG = "spanlinks.internal.opentelemetry";
+
   private String deadLetterTopic;
+  private SpanlinksMetrics metrics;
 
   @Override
   public void configure(Map<String, ?> configs) {
@@ -48,6 +57,10 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
               + " must name a topic: without it invalid orders would be dropped silently");
     }
     deadLetterTopic = topic.toString();
+    Object openTelemetry = configs.get(OPEN_TELEMETRY_CONFIG);
+    metrics =
+        new SpanlinksMetrics(
+            openTelemetry instanceof OpenTelemetry given ? given : OpenTelemetry.noop());
   }
 
   @Override
@@ -55,6 +68,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
     boolean badInput = exception instanceof InvalidOrderException;
     ProducerRecord<byte[], byte[]> deadLetter = deadLetter(record, exception, !badInput);
+    metrics.deadLettered();
     if (badInput) {
       log.warn(
           "Dead-lettering invalid order. topic=[{}] partition=[{}] offset=[{}] reason=[{}]",

@@ -72,6 +72,8 @@ class InputHandlingTest {
 
       OrderBatch batch = fixture.batches.readValue();
       assertThat(batch.orderCount()).isEqualTo(2);
+      assertThat(orderCount(fixture, "dead_lettered")).isEqualTo(invalid.size() + 2);
+      assertThat(orderCount(fixture, "batched")).isEqualTo(2);
       assertThat(linkIds(fixture.finishedSpans().get(0)))
           .containsExactlyInAnyOrder(
               first.traceId() + "/" + first.spanId(), second.traceId() + "/" + second.spanId());

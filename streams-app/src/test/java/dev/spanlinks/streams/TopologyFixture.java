@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -67,11 +68,11 @@ final class TopologyFixture implements AutoCloseable {
             .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
+    Properties streamsProperties = config.streamsProperties();
+    streamsProperties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
     driver =
         new TopologyTestDriver(
-            BatchTopology.build(config, openTelemetry),
-            config.streamsProperties(),
-            WALL_CLOCK_START);
+            BatchTopology.build(config, openTelemetry), streamsProperties, WALL_CLOCK_START);
     orders =
         driver.createInputTopic(
             config.ordersTopic(), new StringSerializer(), new ByteArraySerializer());

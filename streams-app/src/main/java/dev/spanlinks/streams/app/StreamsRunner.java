@@ -2,8 +2,10 @@ package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
+import dev.spanlinks.streams.DeadLetterHandler;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,8 +45,9 @@ public final class StreamsRunner implements AutoCloseable {
       TopicSettings topics,
       Duration startupTimeout) {
     KafkaTopics.ensure(config, topics, startupTimeout);
-    KafkaStreams streams =
-        new KafkaStreams(BatchTopology.build(config, openTelemetry), config.streamsProperties());
+    Properties properties = config.streamsProperties();
+    properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
+    KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
     StreamsRunner runner = new StreamsRunner(streams, openTelemetry);
     streams.setUncaughtExceptionHandler(
         exception -> {
