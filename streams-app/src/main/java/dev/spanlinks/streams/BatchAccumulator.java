@@ -40,6 +40,11 @@ final class BatchAccumulator {
     return key.windowStartMs() == windowStartMs && key.batchKey().equals(batchKey);
   }
 
+  /** Some order of this batch arrived sampled; called before the first {@link #add}. */
+  void someLinkSampled() {
+    spans.someLinkSampled();
+  }
+
   void add(Contribution contribution) {
     orders++;
     duplicates += contribution.duplicates();

@@ -28,6 +28,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String IDLE_CLOSE_MS_CONFIG = "spanlinks.idle.close.ms";
   public static final String CLOSE_CHECK_INTERVAL_MS_CONFIG = "spanlinks.close.check.interval.ms";
   public static final String LINKS_PER_SPAN_CONFIG = "spanlinks.links.per.span";
+  public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
 
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
@@ -99,7 +100,15 @@ public final class BatchConfig extends AbstractConfig {
               ConfigDef.Range.between(1, MAX_LINKS_PER_SPAN),
               Importance.MEDIUM,
               "Most links on one span. Past it, links go to 'process orders chunk' child spans."
-                  + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this.");
+                  + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this.")
+          .define(
+              REVERSE_LINKS_CONFIG,
+              Type.BOOLEAN,
+              false,
+              Importance.LOW,
+              "Also emit, per linked order, a small 'batched' span in the order's own trace,"
+                  + " linked to the batch span: the way back from an order to its batch in backends"
+                  + " that cannot query links in reverse (Jaeger, SigNoz). One more span per order.");
 
   public BatchConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
@@ -159,6 +168,10 @@ public final class BatchConfig extends AbstractConfig {
 
   public int linksPerSpan() {
     return getInt(LINKS_PER_SPAN_CONFIG);
+  }
+
+  public boolean reverseLinks() {
+    return getBoolean(REVERSE_LINKS_CONFIG);
   }
 
   /**

@@ -12,6 +12,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -49,6 +51,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private ProcessorContext<String, Object> context;
   private KeyValueStore<Bytes, byte[]> contributions;
   private KeyValueStore<String, Long> progress;
+  private final Set<Bytes> sampledMarkers = new HashSet<>();
   private long closedThrough;
   private long streamTimeMs = Long.MIN_VALUE;
   private long lastInputWallMs;
@@ -60,7 +63,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         new BatchTracer(
             openTelemetry,
             new BatchSpanSettings(
-                config.applicationId(), config.ordersTopic(), config.linksPerSpan()));
+                config.applicationId(),
+                config.ordersTopic(),
+                config.linksPerSpan(),
+                config.reverseLinks()));
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);
   }
@@ -119,6 +125,19 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             captured.spanContext(),
             duplicates);
     contributions.put(storeKey, ContributionStore.encodeValue(contribution));
+    if (captured.spanContext().isSampled()) {
+      markSampled(key);
+    }
+  }
+
+  /** Once per batch (and again after a restart, harmlessly): the batch has a sampled order. */
+  private void markSampled(ContributionStore.Key order) {
+    Bytes marker =
+        ContributionStore.key(
+            ContributionStore.Key.sampledMarker(order.windowStartMs(), order.batchKey()));
+    if (sampledMarkers.add(marker)) {
+      contributions.put(marker, ContributionStore.MARKER_VALUE);
+    }
   }
 
   private void routeLate(Record<String, CapturedOrder> record) {
@@ -156,7 +175,12 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                   key.windowStartMs(),
                   key.windowStartMs() + windows.sizeMs());
         }
-        open.add(ContributionStore.decodeValue(key.orderId(), entry.value));
+        if (key.isSampledMarker()) {
+          open.someLinkSampled();
+          sampledMarkers.remove(entry.key);
+        } else {
+          open.add(ContributionStore.decodeValue(key.orderId(), entry.value));
+        }
         contributions.delete(entry.key);
       }
     }

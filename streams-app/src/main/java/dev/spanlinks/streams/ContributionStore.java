@@ -39,7 +39,19 @@ final class ContributionStore {
   private ContributionStore() {}
 
   /** Entry key parts. */
-  record Key(long windowStartMs, String batchKey, String orderId) {}
+  record Key(long windowStartMs, String batchKey, String orderId) {
+    /** The key of the "some order arrived sampled" marker of a batch. */
+    static Key sampledMarker(long windowStartMs, String batchKey) {
+      return new Key(windowStartMs, batchKey, "");
+    }
+
+    boolean isSampledMarker() {
+      return orderId.isEmpty();
+    }
+  }
+
+  /** The value of a marker entry; never read back, only its key matters. */
+  static final byte[] MARKER_VALUE = {0};
 
   static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
     // The record cache coalesces an entry's put and delete when its window closes within one

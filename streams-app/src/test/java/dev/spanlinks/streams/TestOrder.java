@@ -34,6 +34,12 @@ final class TestOrder {
     return order;
   }
 
+  /** The same trace context with the sampled flag off. */
+  TestOrder unsampled() {
+    this.traceparent = "00-" + traceId + "-" + spanId + "-00";
+    return this;
+  }
+
   static TestOrder untraced(String orderId) {
     return new TestOrder(orderId);
   }

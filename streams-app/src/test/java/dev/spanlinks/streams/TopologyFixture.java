@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +48,10 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> deadLetters;
 
   TopologyFixture(Path stateDir, Map<String, Object> settings) {
+    this(stateDir, settings, Sampler.parentBased(Sampler.alwaysOn()));
+  }
+
+  TopologyFixture(Path stateDir, Map<String, Object> settings, Sampler sampler) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -63,6 +68,7 @@ final class TopologyFixture implements AutoCloseable {
             .setTracerProvider(
                 SpanlinksTelemetry.withBatchSupport(
                         SdkTracerProvider.builder(), config.linksPerSpan())
+                    .setSampler(sampler)
                     .addSpanProcessor(SimpleSpanProcessor.create(spans))
                     .build())
             .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())

@@ -25,7 +25,9 @@ public final class DocsGenerator {
         "TOPOLOGY.md",
         TopologyDoc.render(BatchTopology.build(config, OpenTelemetry.noop()).describe(), config));
     docs.put("CONFIGURATION.md", ConfigurationDoc.render(BatchConfig.configDef()));
-    docs.put("TELEMETRY.md", TelemetryDoc.render(SampleRun.run(Map.of())));
+    docs.put(
+        "TELEMETRY.md",
+        TelemetryDoc.render(SampleRun.run(Map.of(BatchConfig.REVERSE_LINKS_CONFIG, true))));
     return docs;
   }
 

@@ -41,8 +41,22 @@ final class TelemetryDoc {
           Map.entry("spanlinks.link.chunk.index", "1-based index of this chunk span."),
           Map.entry("spanlinks.link.count", "Links on this chunk span."),
           Map.entry("spanlinks.order.id", "The linked order's id."),
-          Map.entry("spanlinks.outcome", "`batched` or `late`."),
+          Map.entry("spanlinks.outcome", "`batched`, `late` or `dead_lettered`."),
+          Map.entry(
+              "spanlinks.links.sampled",
+              "Present (true) when any order of the batch, in any chunk, arrived sampled."),
           Map.entry("spanlinks.orders", "Orders by outcome."));
+
+  private static final Map<String, String> SPAN_NOTES =
+      Map.of(
+          "process orders",
+          "One per closed (batch key, window), linked to every order (up to"
+              + " `spanlinks.links.per.span`).",
+          "process orders chunk",
+          "The links past `spanlinks.links.per.span`, that many per chunk.",
+          "batched",
+          "Only with `spanlinks.reverse.links=true`: one per linked order, in the order's own"
+              + " trace, linked to the batch span (the way back).");
 
   private TelemetryDoc() {}
 
@@ -56,14 +70,19 @@ final class TelemetryDoc {
     Map<String, String> namesById = new TreeMap<>();
     run.spans().forEach(span -> namesById.put(span.getSpanId(), span.getName()));
     for (SpanData span : byName.values()) {
-      String parent =
-          span.getParentSpanContext().isValid()
-              ? "`" + namesById.getOrDefault(span.getParentSpanId(), "?") + "` (same trace)"
-              : "none (a new trace)";
+      String parent;
+      if (!span.getParentSpanContext().isValid()) {
+        parent = "none (a new trace)";
+      } else if (span.getParentSpanContext().isRemote()) {
+        parent = "the linked order's span (its own trace)";
+      } else {
+        parent = "`" + namesById.getOrDefault(span.getParentSpanId(), "?") + "` (same trace)";
+      }
       out.append("### `")
           .append(span.getName())
           .append("`\n\n")
-          .append("Kind ")
+          .append(SPAN_NOTES.getOrDefault(span.getName(), UNDOCUMENTED))
+          .append(" Kind ")
           .append(span.getKind())
           .append(", parent: ")
           .append(parent)

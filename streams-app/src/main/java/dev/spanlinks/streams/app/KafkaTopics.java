@@ -79,6 +79,10 @@ final class KafkaTopics {
       throw new StartupException(
           "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+        throw new StartupException(
+            "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
+      }
       throw new StartupException(
           "Kafka at " + bootstrap + " refused: " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {

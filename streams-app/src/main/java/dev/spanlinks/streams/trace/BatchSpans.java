@@ -38,6 +38,7 @@ import java.util.List;
 public final class BatchSpans {
   public static final String BATCH_SPAN_NAME = "process orders";
   public static final String CHUNK_SPAN_NAME = "process orders chunk";
+  public static final String REVERSE_SPAN_NAME = "batched";
 
   private final BatchTracer tracer;
   private final String batchKey;
@@ -49,6 +50,7 @@ public final class BatchSpans {
   private Span batchSpan;
   private int chunkSpans;
   private long linked;
+  private boolean anyLinkSampled;
 
   BatchSpans(BatchTracer tracer, String batchKey, Instant windowStart, Instant windowEnd) {
     this.tracer = tracer;
@@ -58,6 +60,14 @@ public final class BatchSpans {
     this.ids =
         new BatchIds(tracer.settings().applicationId(), batchKey, windowStart.toEpochMilli());
     this.traceId = ids.traceId();
+  }
+
+  /**
+   * Says, before the first link, that some order of this batch arrived sampled, so the batch span
+   * starts with {@link SpanlinksAttributes#LINKS_SAMPLED} for samplers to see.
+   */
+  public void someLinkSampled() {
+    anyLinkSampled = true;
   }
 
   /** Adds the link of one linked order; starts a span whenever a chunk of links is full. */
@@ -118,6 +128,9 @@ public final class BatchSpans {
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
               .setAttribute(SpanlinksAttributes.WINDOW_END, windowEnd.toString());
+      if (anyLinkSampled) {
+        builder.setAttribute(SpanlinksAttributes.LINKS_SAMPLED, true);
+      }
       batchSpan = start(builder, 0);
     } else {
       chunkSpans++;
@@ -134,7 +147,34 @@ public final class BatchSpans {
       checkNoLinkDropped(chunk);
       chunk.end();
     }
+    if (tracer.settings().reverseLinks()) {
+      startReverseSpans();
+    }
     pending.clear();
+  }
+
+  /**
+   * One small span per linked order, in the order's own trace (parented on its context) and linked
+   * to the batch span, so even a backend that cannot query links in reverse shows, from the order,
+   * which batch took it. The order's sampling decision applies, as for any child span.
+   */
+  private void startReverseSpans() {
+    SpanContext batch = batchSpan.getSpanContext();
+    Attributes linkAttributes = Attributes.of(SpanlinksAttributes.BATCH_KEY, batchKey);
+    for (PendingLink link : pending) {
+      tracer
+          .tracer()
+          .spanBuilder(REVERSE_SPAN_NAME)
+          .setSpanKind(SpanKind.INTERNAL)
+          .setParent(Context.root().with(Span.wrap(link.spanContext())))
+          .addLink(batch, linkAttributes)
+          .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
+          .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
+          .setAttribute(
+              SpanlinksAttributes.ORDER_ID, link.attributes().get(SpanlinksAttributes.ORDER_ID))
+          .startSpan()
+          .end();
+    }
   }
 
   @SuppressWarnings("try") // the scope only has to be open while the span starts

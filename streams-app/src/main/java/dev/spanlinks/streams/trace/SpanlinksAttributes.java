@@ -26,5 +26,12 @@ public final class SpanlinksAttributes {
   public static final AttributeKey<Long> LINK_COUNT = AttributeKey.longKey("spanlinks.link.count");
   public static final AttributeKey<String> ORDER_ID = AttributeKey.stringKey("spanlinks.order.id");
 
+  /**
+   * Set when the batch span starts if any of the batch's orders (in any chunk) arrived sampled, so
+   * a sampler can keep the batch although it sees only the first chunk's links.
+   */
+  public static final AttributeKey<Boolean> LINKS_SAMPLED =
+      AttributeKey.booleanKey("spanlinks.links.sampled");
+
   private SpanlinksAttributes() {}
 }

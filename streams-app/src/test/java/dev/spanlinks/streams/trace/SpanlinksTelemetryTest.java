@@ -59,7 +59,7 @@ class SpanlinksTelemetryTest {
                 builder.addTracerProviderCustomizer(
                     (provider, config) ->
                         provider.addSpanProcessor(SimpleSpanProcessor.create(exporter))))) {
-      BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 300));
+      BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 300, false));
       BatchSpans spans =
           tracer.begin(
               "eu", java.time.Instant.ofEpochMilli(0), java.time.Instant.ofEpochMilli(3_600_000));

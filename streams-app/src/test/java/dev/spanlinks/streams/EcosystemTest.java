@@ -1,0 +1,75 @@
+package dev.spanlinks.streams;
+
+import static dev.spanlinks.streams.TestOrder.traced;
+import static dev.spanlinks.streams.TestOrder.untraced;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.LinkAwareSampler;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reverse links and link-aware sampling, through the topology. */
+class EcosystemTest {
+  @TempDir Path stateDir;
+
+  @Test
+  void shouldEmitOneReverseSpanPerLinkedOrderInTheOrdersOwnTrace() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir,
+            Map.of(BatchConfig.REVERSE_LINKS_CONFIG, true, BatchConfig.LINKS_PER_SPAN_CONFIG, 2))) {
+      List<TestOrder> orders = List.of(traced(1), traced(2), traced(3));
+      orders.forEach(fixture::send);
+      fixture.send(untraced("no-context"));
+      fixture.send(traced(9).at("2026-01-15T12:00:00Z"));
+
+      SpanData batch =
+          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).get(0);
+      List<SpanData> reverse =
+          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.REVERSE_SPAN_NAME);
+      assertThat(reverse)
+          .extracting(s -> s.getTraceId() + "/" + s.getParentSpanId())
+          .containsExactlyInAnyOrderElementsOf(
+              orders.stream().map(o -> o.traceId() + "/" + o.spanId()).toList());
+      for (SpanData span : reverse) {
+        assertThat(span.getLinks()).hasSize(1);
+        assertThat(span.getLinks().get(0).getSpanContext()).isEqualTo(batch.getSpanContext());
+      }
+    }
+  }
+
+  @Test
+  void shouldKeepBatchWhoseOnlySampledOrderIsInALaterChunk() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir, Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 2), new LinkAwareSampler(0.0))) {
+      // "order-1" .. "order-4": links go in order-id order, so order-4 is in the second chunk.
+      fixture.send(traced(1).unsampled());
+      fixture.send(traced(2).unsampled());
+      fixture.send(traced(3).unsampled());
+      fixture.send(traced(4));
+      fixture.send(traced(5).key("us").unsampled());
+      fixture.send(traced(9).unsampled().at("2026-01-15T12:00:00Z"));
+
+      List<SpanData> kept = fixture.finishedSpans();
+      SpanData batch = BatchTopologyTest.spanNamed(kept, BatchSpans.BATCH_SPAN_NAME).get(0);
+      assertThat(batch.getAttributes().get(SpanlinksAttributes.LINKS_SAMPLED)).isTrue();
+      assertThat(batch.getAttributes().get(SpanlinksAttributes.BATCH_KEY)).isEqualTo("eu");
+      assertThat(BatchTopologyTest.spanNamed(kept, BatchSpans.BATCH_SPAN_NAME))
+          .as("the us batch has no sampled order: dropped")
+          .hasSize(1);
+      assertThat(BatchTopologyTest.spanNamed(kept, BatchSpans.CHUNK_SPAN_NAME))
+          .as("the chunk follows its batch span")
+          .hasSize(1);
+      assertThat(fixture.batches.readRecordsToList())
+          .as("sampling never drops the output")
+          .hasSize(2);
+    }
+  }
+}
