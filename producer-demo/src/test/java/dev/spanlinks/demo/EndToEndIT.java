@@ -8,13 +8,11 @@ import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +22,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -42,11 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @ExtendWith(KafkaClusterExtension.class)
 class EndToEndIT {
-  private static final Path STREAMS_JAR = Path.of("..", "streams-app", "target", "streams-app.jar");
-  private static final Path DEMO_JAR = Path.of("target", "producer-demo.jar");
   private static final Pattern PRODUCED =
       Pattern.compile("produced ([\\d,]+) orders to \\S+: ([\\d,]+) invalid");
-  private static final HexFormat HEX = HexFormat.of();
 
   @ParameterizedTest
   @ValueSource(strings = {"http/protobuf", "grpc"})
@@ -58,23 +51,10 @@ class EndToEndIT {
     String batchesTopic = "batches-" + id;
     String late = "late-" + id;
     String dlq = "dlq-" + id;
-    Path logs = Files.createDirectories(Path.of("target", "it-logs"));
-    Path config = dir.resolve("spanlinks.properties");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "bootstrap.servers=" + kafka.bootstrapServers(),
-            "application.id=" + id,
-            "state.dir=" + dir.resolve("state"),
-            "commit.interval.ms=200",
-            "spanlinks.orders.topic=" + orders,
-            "spanlinks.batches.topic=" + batchesTopic,
-            "spanlinks.late.topic=" + late,
-            "errors.dead.letter.queue.topic.name=" + dlq,
-            "spanlinks.idle.close.ms=2000",
-            "spanlinks.close.check.interval.ms=200",
-            "spanlinks.links.per.span=100"));
+    Path logs = ItSupport.logs();
+    Path config =
+        ItSupport.streamsConfig(
+            dir, kafka.bootstrapServers(), id, Map.of("spanlinks.links.per.span", "100"));
 
     try (OtlpReceiver receiver = new OtlpReceiver()) {
       Map<String, String> otel =
@@ -91,7 +71,7 @@ class EndToEndIT {
               "none");
       try (ChildJvm streams =
           ChildJvm.start(
-              STREAMS_JAR,
+              ItSupport.STREAMS_JAR,
               List.of("run", "--config", config.toString(), "--partitions", "3"),
               otel,
               logs.resolve(id + "-streams.log"))) {
@@ -102,7 +82,7 @@ class EndToEndIT {
         Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
         ChildJvm producer =
             ChildJvm.start(
-                DEMO_JAR,
+                ItSupport.DEMO_JAR,
                 List.of(
                     "produce",
                     "--bootstrap-servers",
@@ -186,19 +166,19 @@ class EndToEndIT {
           if (received.serviceName().equals("order-api")
               && received.span().getKind() == Span.SpanKind.SPAN_KIND_PRODUCER) {
             sendSpans.add(
-                ids(
+                ItSupport.ids(
                     received.span().getTraceId().toByteArray(),
                     received.span().getSpanId().toByteArray()));
           }
         }
         Set<String> deadLetteredContexts = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> deadLetter : deadLetters) {
-          String traceparent = header(deadLetter.headers(), "traceparent");
+          String traceparent = ItSupport.header(deadLetter.headers(), "traceparent");
           if (traceparent != null) {
             deadLetteredContexts.add(
                 traceparent.substring(3, 35) + "/" + traceparent.substring(36, 52));
           }
-          assertThat(header(deadLetter.headers(), "__streams.errors.message"))
+          assertThat(ItSupport.header(deadLetter.headers(), "__streams.errors.message"))
               .isEqualTo("orderId is missing");
         }
 
@@ -210,7 +190,10 @@ class EndToEndIT {
             assertThat(span.getDroppedLinksCount()).isZero();
             span.getLinksList()
                 .forEach(
-                    l -> links.add(ids(l.getTraceId().toByteArray(), l.getSpanId().toByteArray())));
+                    l ->
+                        links.add(
+                            ItSupport.ids(
+                                l.getTraceId().toByteArray(), l.getSpanId().toByteArray())));
           }
         }
         Set<String> expectedLinks = new HashSet<>(sendSpans);
@@ -224,9 +207,11 @@ class EndToEndIT {
         assertThat(batchSpans).hasSize(batches.size());
         Set<String> batchSpanIds = new HashSet<>();
         batchSpans.forEach(
-            s -> batchSpanIds.add(ids(s.getTraceId().toByteArray(), s.getSpanId().toByteArray())));
+            s ->
+                batchSpanIds.add(
+                    ItSupport.ids(s.getTraceId().toByteArray(), s.getSpanId().toByteArray())));
         for (ConsumerRecord<String, OrderBatch> batch : batches) {
-          String traceparent = header(batch.headers(), "traceparent");
+          String traceparent = ItSupport.header(batch.headers(), "traceparent");
           assertThat(traceparent)
               .isEqualTo("00-" + batch.value().traceId() + "-" + batch.value().spanId() + "-01");
           assertThat(batchSpanIds).contains(batch.value().traceId() + "/" + batch.value().spanId());
@@ -235,7 +220,8 @@ class EndToEndIT {
         long batched = batches.stream().mapToLong(b -> b.value().orderCount()).sum();
         assertThat(deadLetters).hasSize(invalid);
         assertThat(lateRecords).hasSize(1);
-        assertThat(header(lateRecords.get(0).headers(), "traceparent")).isEqualTo(lateTraceparent);
+        assertThat(ItSupport.header(lateRecords.get(0).headers(), "traceparent"))
+            .isEqualTo(lateTraceparent);
         assertThat(input).hasSize(401);
         assertThat(batched + lateRecords.size() + deadLetters.size()).isEqualTo(input.size());
       }
@@ -265,14 +251,5 @@ class EndToEndIT {
             + " valid orders: "
             + batches.size()
             + " batches");
-  }
-
-  private static String ids(byte[] traceId, byte[] spanId) {
-    return HEX.formatHex(traceId) + "/" + HEX.formatHex(spanId);
-  }
-
-  private static String header(Headers headers, String key) {
-    Header header = headers.lastHeader(key);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 }

@@ -8,8 +8,13 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -33,12 +38,14 @@ final class OtlpReceiver implements AutoCloseable {
   record ReceivedSpan(String serviceName, Span span) {}
 
   private final List<ReceivedSpan> spans = new ArrayList<>();
+  private final List<Metric> metrics = new ArrayList<>();
   private final HttpServer http;
   private final Server grpc;
 
   OtlpReceiver() throws IOException {
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     http.createContext("/v1/traces", this::handleHttp);
+    http.createContext("/v1/metrics", this::handleMetrics);
     http.start();
     MethodDescriptor<byte[], byte[]> export =
         MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -80,6 +87,31 @@ final class OtlpReceiver implements AutoCloseable {
 
   List<Span> spansNamed(String name) {
     return spans().stream().map(ReceivedSpan::span).filter(s -> s.getName().equals(name)).toList();
+  }
+
+  /** Every metric data point batch received, oldest first (cumulative: the last is current). */
+  synchronized List<Metric> metrics() {
+    return List.copyOf(metrics);
+  }
+
+  private void handleMetrics(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      ExportMetricsServiceRequest request =
+          ExportMetricsServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes());
+      synchronized (this) {
+        for (ResourceMetrics resource : request.getResourceMetricsList()) {
+          for (ScopeMetrics scope : resource.getScopeMetricsList()) {
+            metrics.addAll(scope.getMetricsList());
+          }
+        }
+      }
+      byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
+      if (response.length > 0) {
+        exchange.getResponseBody().write(response);
+      }
+    }
   }
 
   private void handleHttp(HttpExchange exchange) throws IOException {

@@ -1,0 +1,57 @@
+package dev.spanlinks.demo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/** Small helpers the integration tests share. */
+final class ItSupport {
+  static final Path STREAMS_JAR = Path.of("..", "streams-app", "target", "streams-app.jar");
+  static final Path DEMO_JAR = Path.of("target", "producer-demo.jar");
+  private static final HexFormat HEX = HexFormat.of();
+
+  private ItSupport() {}
+
+  /** {@code traceId/spanId} in hex, from OTLP's raw id bytes. */
+  static String ids(byte[] traceId, byte[] spanId) {
+    return HEX.formatHex(traceId) + "/" + HEX.formatHex(spanId);
+  }
+
+  static String header(Headers headers, String key) {
+    Header header = headers.lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /** Where child JVM logs go, kept after the run for a failing test's reader. */
+  static Path logs() throws IOException {
+    return Files.createDirectories(Path.of("target", "it-logs"));
+  }
+
+  /**
+   * A streams-app config file for one test: its own application id and topics ({@code orders-ID},
+   * {@code batches-ID}, {@code late-ID}, {@code dlq-ID}), quick idle close.
+   */
+  static Path streamsConfig(Path dir, String bootstrapServers, String id, Map<String, String> extra)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("bootstrap.servers=" + bootstrapServers);
+    lines.add("application.id=" + id);
+    lines.add("state.dir=" + dir.resolve("state"));
+    lines.add("commit.interval.ms=200");
+    lines.add("spanlinks.orders.topic=orders-" + id);
+    lines.add("spanlinks.batches.topic=batches-" + id);
+    lines.add("spanlinks.late.topic=late-" + id);
+    lines.add("errors.dead.letter.queue.topic.name=dlq-" + id);
+    lines.add("spanlinks.idle.close.ms=2000");
+    lines.add("spanlinks.close.check.interval.ms=200");
+    extra.forEach((key, value) -> lines.add(key + "=" + value));
+    return Files.writeString(dir.resolve("spanlinks.properties"), String.join("\n", lines) + "\n");
+  }
+}
