@@ -23,12 +23,20 @@ final class ChildJvm implements AutoCloseable {
 
   static ChildJvm start(Path jar, List<String> args, Map<String, String> env, Path log)
       throws IOException {
+    return start(List.of(), jar, args, env, log);
+  }
+
+  /** As {@link #start(Path, List, Map, Path)}, with JVM options such as {@code -javaagent:}. */
+  static ChildJvm start(
+      List<String> jvmOptions, Path jar, List<String> args, Map<String, String> env, Path log)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run the tests through Maven (verify)");
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
+    command.addAll(jvmOptions);
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(args);

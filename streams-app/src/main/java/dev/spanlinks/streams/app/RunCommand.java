@@ -2,6 +2,7 @@ package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.io.Reader;
@@ -15,6 +16,8 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,6 +31,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the topology against a Kafka cluster until stopped (SIGTERM, Ctrl-C).")
 final class RunCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
   @Option(
       names = "--bootstrap-servers",
@@ -74,7 +78,13 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BatchConfig config = new BatchConfig(settings());
-    OpenTelemetrySdk openTelemetry = SpanlinksTelemetry.autoConfigure(config.linksPerSpan());
+    OpenTelemetry openTelemetry;
+    if (SpanlinksTelemetry.javaAgentAttached()) {
+      openTelemetry = SpanlinksTelemetry.fromJavaAgent(config.linksPerSpan());
+      log.info("OpenTelemetry Java agent attached: batch spans go through the agent's SDK");
+    } else {
+      openTelemetry = SpanlinksTelemetry.autoConfigure(config.linksPerSpan());
+    }
     StreamsRunner runner;
     try {
       runner =
@@ -84,7 +94,9 @@ final class RunCommand implements Callable<Integer> {
               new TopicSettings(createTopics, partitions, replicationFactor),
               startupTimeout);
     } catch (RuntimeException e) {
-      openTelemetry.close();
+      if (openTelemetry instanceof OpenTelemetrySdk sdk) {
+        sdk.close();
+      }
       throw e;
     }
     Thread shutdown = new Thread(runner::close, "spanlinks-shutdown");

@@ -3,6 +3,7 @@ package dev.spanlinks.streams.app;
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
 import dev.spanlinks.streams.DeadLetterHandler;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.time.Duration;
 import java.util.Properties;
@@ -17,19 +18,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the topology against a cluster: checks the cluster and topics, starts Kafka Streams, and on
  * {@link #close()} stops Kafka Streams first and the OpenTelemetry SDK second, so every span of a
- * batch Kafka Streams emitted is exported before the process ends.
+ * batch Kafka Streams emitted is exported before the process ends. Given an {@code OpenTelemetry}
+ * that is not an SDK of ours (the Java agent's), it leaves flushing to its owner.
  */
 public final class StreamsRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamsRunner.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaStreams streams;
-  private final OpenTelemetrySdk openTelemetry;
+  private final OpenTelemetry openTelemetry;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile boolean closed;
 
-  private StreamsRunner(KafkaStreams streams, OpenTelemetrySdk openTelemetry) {
+  private StreamsRunner(KafkaStreams streams, OpenTelemetry openTelemetry) {
     this.streams = streams;
     this.openTelemetry = openTelemetry;
   }
@@ -41,7 +43,7 @@ public final class StreamsRunner implements AutoCloseable {
    */
   public static StreamsRunner start(
       BatchConfig config,
-      OpenTelemetrySdk openTelemetry,
+      OpenTelemetry openTelemetry,
       TopicSettings topics,
       Duration startupTimeout) {
     KafkaTopics.ensure(config, topics, startupTimeout);
@@ -95,7 +97,10 @@ public final class StreamsRunner implements AutoCloseable {
     if (!streams.close(CLOSE_TIMEOUT)) {
       log.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
     }
-    boolean exported = openTelemetry.shutdown().join(10, TimeUnit.SECONDS).isSuccess();
+    // An SDK of ours is flushed here; the Java agent's flushes in its own shutdown hook.
+    boolean exported =
+        !(openTelemetry instanceof OpenTelemetrySdk sdk)
+            || sdk.shutdown().join(10, TimeUnit.SECONDS).isSuccess();
     if (exported) {
       log.info("spanlinks stopped cleanly: Kafka Streams closed, telemetry flushed");
     } else {

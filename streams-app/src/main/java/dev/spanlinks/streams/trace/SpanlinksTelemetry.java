@@ -1,5 +1,7 @@
 package dev.spanlinks.streams.trace;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
@@ -76,6 +78,38 @@ public final class SpanlinksTelemetry {
     return builder
         .setSpanLimits(SpanLimits.builder().setMaxNumberOfLinks(linksPerSpan).build())
         .setIdGenerator(new DeterministicIdGenerator());
+  }
+
+  /** True when the OpenTelemetry Java agent is attached to this JVM. */
+  public static boolean javaAgentAttached() {
+    try {
+      Class.forName("io.opentelemetry.javaagent.bootstrap.AgentInitializer", false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The Java agent's SDK, through the API the agent bridges. Batch spans must be the agent's own
+   * spans: only then does its Kafka producer instrumentation see the batch span as current and
+   * parent its send span on it, instead of on the record that closed the window. The agent's SDK
+   * has its own id generator (batch ids are then random) and reads the same {@code OTEL_*}
+   * settings, so its link limit must still reach {@code linksPerSpan}.
+   *
+   * @throws ConfigurationException when the agent's link limit is below {@code linksPerSpan}
+   */
+  public static OpenTelemetry fromJavaAgent(int linksPerSpan) {
+    String configured = System.getProperty(LINK_COUNT_LIMIT);
+    if (configured == null) {
+      configured = System.getenv("OTEL_SPAN_LINK_COUNT_LIMIT");
+    }
+    int limit =
+        configured == null
+            ? SpanLimits.getDefault().getMaxNumberOfLinks()
+            : Integer.parseInt(configured.trim());
+    requireLinkLimit(limit, linksPerSpan);
+    return GlobalOpenTelemetry.get();
   }
 
   private static void requireLinkLimit(int linkLimit, int linksPerSpan) {
