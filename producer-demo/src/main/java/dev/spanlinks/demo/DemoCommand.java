@@ -25,6 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
@@ -193,21 +195,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private List<OrderBatch> awaitBatches(String topic, long expectedOrders) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<OrderBatch> batches = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, OrderBatch> consumer =
-        new KafkaConsumer<>(
-            props, new StringDeserializer(), OrderSerdes.orderBatchDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(info -> new TopicPartition(topic, info.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+        readCommitted(topic, OrderSerdes.orderBatchDeserializer())) {
       long batched = 0;
       while (batched < expectedOrders && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, OrderBatch> record : consumer.poll(Duration.ofMillis(500))) {
@@ -224,7 +215,7 @@ final class DemoCommand implements Callable<Integer> {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     long count = 0;
     try (KafkaConsumer<String, byte[]> consumer =
-        readCommitted(topic, new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        readCommitted(topic, new ByteArrayDeserializer())) {
       while (count < expected && System.nanoTime() < deadline) {
         count += consumer.poll(Duration.ofMillis(500)).count();
       }
@@ -232,8 +223,7 @@ final class DemoCommand implements Callable<Integer> {
     return count;
   }
 
-  private <V> KafkaConsumer<String, V> readCommitted(
-      String topic, org.apache.kafka.common.serialization.Deserializer<V> values) {
+  private <V> KafkaConsumer<String, V> readCommitted(String topic, Deserializer<V> values) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,10 +63,7 @@ class EcosystemIT {
 
       Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
       try (KafkaProducer<String, String> producer =
-          new KafkaProducer<>(
-              Map.of("bootstrap.servers", kafka.bootstrapServers()),
-              new StringSerializer(),
-              new StringSerializer())) {
+          ItSupport.stringProducer(kafka.bootstrapServers())) {
         // eu: two orders with only B3 headers (and baggage), one with W3C trace context.
         producer.send(b3Order("orders-" + id, "b3-1", hour, "00f067aa0ba902b1"));
         producer.send(b3Order("orders-" + id, "b3-2", hour, "00f067aa0ba902b2"));

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,10 +115,7 @@ class EndToEndIT {
         // An order for an hour that has closed: it must go to the late topic, not into a batch.
         String lateTraceparent = "00-" + "ab".repeat(16) + "-" + "cd".repeat(8) + "-01";
         try (KafkaProducer<String, String> raw =
-            new KafkaProducer<>(
-                Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                new StringSerializer(),
-                new StringSerializer())) {
+            ItSupport.stringProducer(kafka.bootstrapServers())) {
           ProducerRecord<String, String> lateOrder =
               new ProducerRecord<>(
                   orders,

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Small helpers the integration tests share. */
 final class ItSupport {
@@ -27,6 +29,14 @@ final class ItSupport {
   static String header(Headers headers, String key) {
     Header header = headers.lastHeader(key);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /** A plain producer of string keys and values, as any client of the orders topic. */
+  static KafkaProducer<String, String> stringProducer(String bootstrapServers) {
+    return new KafkaProducer<>(
+        Map.of("bootstrap.servers", bootstrapServers),
+        new StringSerializer(),
+        new StringSerializer());
   }
 
   /** Where child JVM logs go, kept after the run for a failing test's reader. */

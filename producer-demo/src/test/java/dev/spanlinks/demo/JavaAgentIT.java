@@ -21,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,10 +63,7 @@ class JavaAgentIT {
       List<String> orderTraces = List.of("a1", "a2", "a3");
       String closerTrace = "c0".repeat(16);
       try (KafkaProducer<String, String> producer =
-          new KafkaProducer<>(
-              Map.of("bootstrap.servers", kafka.bootstrapServers()),
-              new StringSerializer(),
-              new StringSerializer())) {
+          ItSupport.stringProducer(kafka.bootstrapServers())) {
         for (int n = 0; n < orderTraces.size(); n++) {
           producer.send(
               order(
