@@ -29,6 +29,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String CLOSE_CHECK_INTERVAL_MS_CONFIG = "spanlinks.close.check.interval.ms";
   public static final String LINKS_PER_SPAN_CONFIG = "spanlinks.links.per.span";
   public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
+  public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
 
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
@@ -102,6 +103,15 @@ public final class BatchConfig extends AbstractConfig {
               "Most links on one span. Past it, links go to 'process orders chunk' child spans."
                   + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this.")
           .define(
+              MAX_FUTURE_MS_CONFIG,
+              Type.LONG,
+              3_600_000L,
+              ConfigDef.Range.atLeast(0),
+              Importance.MEDIUM,
+              "Orders whose event time is further ahead of the wall clock go to the dead-letter"
+                  + " topic: one order from the far future would otherwise advance stream time,"
+                  + " close every open window early and make the orders after it late.")
+          .define(
               REVERSE_LINKS_CONFIG,
               Type.BOOLEAN,
               false,
@@ -170,6 +180,10 @@ public final class BatchConfig extends AbstractConfig {
     return getInt(LINKS_PER_SPAN_CONFIG);
   }
 
+  public long maxFutureMs() {
+    return getLong(MAX_FUTURE_MS_CONFIG);
+  }
+
   public boolean reverseLinks() {
     return getBoolean(REVERSE_LINKS_CONFIG);
   }
@@ -187,6 +201,8 @@ public final class BatchConfig extends AbstractConfig {
     defaults.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandler.class.getName());
+    defaults.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     Properties properties = new Properties();
     properties.putAll(defaults);
     properties.putAll(originals());

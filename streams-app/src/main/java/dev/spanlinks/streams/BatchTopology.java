@@ -35,7 +35,9 @@ public final class BatchTopology {
         config.ordersTopic());
     topology.addProcessor(
         Names.CAPTURE_ORDER,
-        () -> new CaptureOrderProcessor(openTelemetry.getPropagators().getTextMapPropagator()),
+        () ->
+            new CaptureOrderProcessor(
+                openTelemetry.getPropagators().getTextMapPropagator(), config.maxFutureMs()),
         Names.ORDERS_SOURCE);
     topology.addProcessor(
         Names.CLOSE_WINDOWS,

@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.trace.KafkaHeadersGetter;
 import io.opentelemetry.api.trace.Span;
@@ -21,13 +22,23 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class CaptureOrderProcessor
     extends ContextualProcessor<String, Order, String, CapturedOrder> {
   private final TextMapPropagator propagator;
+  private final long maxFutureMs;
 
-  CaptureOrderProcessor(TextMapPropagator propagator) {
+  CaptureOrderProcessor(TextMapPropagator propagator, long maxFutureMs) {
     this.propagator = propagator;
+    this.maxFutureMs = maxFutureMs;
   }
 
+  /**
+   * @throws InvalidOrderException for an event time too far ahead of the wall clock; the processing
+   *     exception handler dead-letters the record
+   */
   @Override
   public void process(Record<String, Order> record) {
+    if (record.timestamp() - context().currentSystemTimeMs() > maxFutureMs) {
+      throw new InvalidOrderException(
+          "event time is more than " + maxFutureMs + " ms ahead of the clock");
+    }
     Context extracted =
         propagator.extract(Context.root(), record.headers(), KafkaHeadersGetter.INSTANCE);
     SpanContext spanContext = Span.fromContext(extracted).getSpanContext();

@@ -11,25 +11,31 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends records that are not valid orders to the dead-letter topic through Kafka Streams' own
  * dead-letter-queue support (KIP-1034): the handler returns the dead-letter record, and Kafka
- * Streams produces it within the task's transaction.
+ * Streams produces it within the task's transaction. Most invalid orders fail in the source's
+ * deserializers; a few rules need the processing context (the wall clock) and fail in a processor:
+ * both paths end here.
  *
  * <p>The dead-letter record keeps the original key, value, timestamp and headers, and adds the
  * standard {@code __streams.errors.*} headers; {@code __streams.errors.message} is the reason. An
  * {@link InvalidOrderException} is bad input: processing resumes. Any other exception is a bug: the
  * record is still dead-lettered, then the application stops.
  */
-public final class DeadLetterHandler implements DeserializationExceptionHandler {
+public final class DeadLetterHandler
+    implements DeserializationExceptionHandler, ProcessingExceptionHandler {
   static final String HEADER_EXCEPTION = "__streams.errors.exception";
   static final String HEADER_MESSAGE = "__streams.errors.message";
   static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
@@ -64,33 +70,81 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
   }
 
   @Override
-  public Response handleError(
+  public DeserializationExceptionHandler.Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
     boolean badInput = exception instanceof InvalidOrderException;
-    ProducerRecord<byte[], byte[]> deadLetter = deadLetter(record, exception, !badInput);
+    List<ProducerRecord<byte[], byte[]>> deadLetter =
+        List.of(
+            deadLetter(
+                record.key(),
+                record.value(),
+                record.headers(),
+                record.timestamp(),
+                context,
+                exception,
+                !badInput));
     metrics.deadLettered();
+    logOutcome(context, exception, badInput);
+    return badInput
+        ? DeserializationExceptionHandler.Response.resume(deadLetter)
+        : DeserializationExceptionHandler.Response.fail(deadLetter);
+  }
+
+  @Override
+  public ProcessingExceptionHandler.Response handleError(
+      ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
+      // Not caused by an input record (a punctuator failed, say): nothing to dead-letter.
+      log.error("Stopping after an error outside of any input record", exception);
+      return ProcessingExceptionHandler.Response.fail();
+    }
+    boolean badInput = exception instanceof InvalidOrderException;
+    List<ProducerRecord<byte[], byte[]>> deadLetter =
+        List.of(
+            deadLetter(
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                context.headers(),
+                context.timestamp(),
+                context,
+                exception,
+                !badInput));
+    metrics.deadLettered();
+    logOutcome(context, exception, badInput);
+    return badInput
+        ? ProcessingExceptionHandler.Response.resume(deadLetter)
+        : ProcessingExceptionHandler.Response.fail(deadLetter);
+  }
+
+  private static void logOutcome(
+      ErrorHandlerContext context, Exception exception, boolean badInput) {
     if (badInput) {
       log.warn(
           "Dead-lettering invalid order. topic=[{}] partition=[{}] offset=[{}] reason=[{}]",
-          record.topic(),
-          record.partition(),
-          record.offset(),
+          context.topic(),
+          context.partition(),
+          context.offset(),
           exception.getMessage());
-      return Response.resume(List.of(deadLetter));
+    } else {
+      log.error(
+          "Unexpected error on a record; dead-lettered it and stopping. topic=[{}]"
+              + " partition=[{}] offset=[{}]",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          exception);
     }
-    log.error(
-        "Unexpected error reading a record; dead-lettered it and stopping. topic=[{}]"
-            + " partition=[{}] offset=[{}]",
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        exception);
-    return Response.fail(List.of(deadLetter));
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(
-      ConsumerRecord<byte[], byte[]> record, Exception exception, boolean withStackTrace) {
-    Headers headers = new RecordHeaders(record.headers().toArray());
+      byte[] key,
+      byte[] value,
+      Headers original,
+      long timestamp,
+      ErrorHandlerContext context,
+      Exception exception,
+      boolean withStackTrace) {
+    Headers headers = new RecordHeaders(original == null ? new Header[0] : original.toArray());
     add(headers, HEADER_EXCEPTION, exception.getClass().getName());
     add(headers, HEADER_MESSAGE, String.valueOf(exception.getMessage()));
     if (withStackTrace) {
@@ -98,11 +152,10 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
       exception.printStackTrace(new PrintWriter(trace));
       add(headers, HEADER_STACKTRACE, trace.toString());
     }
-    add(headers, HEADER_TOPIC, record.topic());
-    add(headers, HEADER_PARTITION, Integer.toString(record.partition()));
-    add(headers, HEADER_OFFSET, Long.toString(record.offset()));
-    return new ProducerRecord<>(
-        deadLetterTopic, null, record.timestamp(), record.key(), record.value(), headers);
+    add(headers, HEADER_TOPIC, String.valueOf(context.topic()));
+    add(headers, HEADER_PARTITION, Integer.toString(context.partition()));
+    add(headers, HEADER_OFFSET, Long.toString(context.offset()));
+    return new ProducerRecord<>(deadLetterTopic, null, timestamp, key, value, headers);
   }
 
   private static void add(Headers headers, String key, String value) {

@@ -1,0 +1,154 @@
+package dev.spanlinks.streams;
+
+import static dev.spanlinks.streams.TestOrder.traced;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hostile-input corpus ({@code hostile-inputs.jsonl}: one case a line, each with the reason it
+ * is there): every input lands in exactly one of a batch (linked or unlinked), the late topic or
+ * the dead-letter topic; the topology never stops; the accounting balances.
+ */
+class HostileInputTest {
+  private static final Instant IN_WINDOW = Instant.parse("2026-01-15T10:30:00Z");
+
+  @TempDir Path stateDir;
+
+  record Case(String name, String expect, String orderId, TestRecord<String, byte[]> record) {}
+
+  @Test
+  void shouldRouteEveryHostileInputToExactlyOnePlace() throws Exception {
+    List<Case> cases = corpus();
+    assertThat(cases).hasSizeGreaterThanOrEqualTo(25);
+    try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
+      fixture.send(traced(1).at("2026-01-15T09:10:00Z"));
+      TestOrder advance = traced(2).at("2026-01-15T10:06:00Z"); // closes 09:00-10:00
+      fixture.send(advance);
+      for (Case hostile : cases) {
+        fixture.send(hostile.record());
+      }
+      fixture.send(traced(3).at("2026-01-15T12:00:00Z")); // closes 10:00-11:00
+
+      Set<String> deadLettered = caseNames(fixture.deadLetters.readRecordsToList());
+      Set<String> late = caseNames(fixture.late.readRecordsToList());
+      assertThat(deadLettered).isEqualTo(expected(cases, "dlq"));
+      assertThat(late).isEqualTo(expected(cases, "late"));
+
+      OrderBatch batch =
+          fixture.batches.readValuesToList().stream()
+              .filter(b -> b.windowStart().equals(Instant.parse("2026-01-15T10:00:00Z")))
+              .findFirst()
+              .orElseThrow();
+      int linked = expected(cases, "linked").size();
+      int unlinked = expected(cases, "unlinked").size();
+      assertThat(batch.linkedCount()).isEqualTo(linked + 1);
+      assertThat(batch.unlinkedCount()).isEqualTo(unlinked);
+      assertThat(deadLettered.size() + late.size() + linked + unlinked).isEqualTo(cases.size());
+
+      SpanData span =
+          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).stream()
+              .filter(
+                  s ->
+                      "2026-01-15T10:00:00Z"
+                          .equals(s.getAttributes().get(SpanlinksAttributes.WINDOW_START)))
+              .findFirst()
+              .orElseThrow();
+      List<String> linkedIds = new ArrayList<>();
+      span.getLinks()
+          .forEach(l -> linkedIds.add(l.getAttributes().get(SpanlinksAttributes.ORDER_ID)));
+      List<String> expectedIds =
+          new ArrayList<>(
+              cases.stream().filter(c -> c.expect().equals("linked")).map(Case::orderId).toList());
+      expectedIds.add(advance.orderId());
+      assertThat(linkedIds).containsExactlyInAnyOrderElementsOf(expectedIds);
+    }
+  }
+
+  private static Set<String> expected(List<Case> cases, String expect) {
+    Set<String> names = new HashSet<>();
+    cases.stream().filter(c -> c.expect().equals(expect)).forEach(c -> names.add(c.name()));
+    return names;
+  }
+
+  private static Set<String> caseNames(List<? extends TestRecord<?, ?>> records) {
+    Set<String> names = new HashSet<>();
+    for (TestRecord<?, ?> record : records) {
+      String name = InputHandlingTest.header(record.headers(), "x-case");
+      assertThat(names.add(name)).as("%s routed twice", name).isTrue();
+    }
+    return names;
+  }
+
+  private static List<Case> corpus() throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    List<Case> cases = new ArrayList<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                HostileInputTest.class.getResourceAsStream("/hostile-inputs.jsonl"),
+                StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        JsonNode node = mapper.readTree(line);
+        Headers headers = new RecordHeaders();
+        headers.add("x-case", node.get("case").asText().getBytes(StandardCharsets.UTF_8));
+        for (JsonNode header : node.get("headers")) {
+          byte[] value =
+              header.has("base64")
+                  ? Base64.getDecoder().decode(header.get("base64").asText())
+                  : header.get("value").asText().getBytes(StandardCharsets.UTF_8);
+          headers.add(header.get("key").asText(), value);
+        }
+        byte[] value = null;
+        String orderId = null;
+        if (node.hasNonNull("valueBase64")) {
+          value = Base64.getDecoder().decode(node.get("valueBase64").asText());
+        } else if (node.hasNonNull("value")) {
+          String text = node.get("value").asText();
+          if (node.has("padBytes")) {
+            text =
+                text.substring(0, text.length() - 1)
+                    + ",\"padding\":\""
+                    + "p".repeat(node.get("padBytes").asInt())
+                    + "\"}";
+          }
+          value = text.getBytes(StandardCharsets.UTF_8);
+          try {
+            JsonNode order = mapper.readTree(text);
+            orderId = order != null && order.has("orderId") ? order.get("orderId").asText() : null;
+          } catch (java.io.IOException notJson) {
+            orderId = null;
+          }
+        }
+        String key = node.get("key").isNull() ? null : node.get("key").asText();
+        cases.add(
+            new Case(
+                node.get("case").asText(),
+                node.get("expect").asText(),
+                orderId,
+                new TestRecord<>(key, value, headers, IN_WINDOW)));
+      }
+    }
+    return cases;
+  }
+}
