@@ -1,10 +1,12 @@
 package dev.spanlinks.demo;
 
 import dev.spanlinks.streams.BatchConfig;
+import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
 import dev.spanlinks.streams.app.StreamsRunner;
 import dev.spanlinks.streams.app.TopicSettings;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.report.LinkMapReport;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -130,6 +132,9 @@ final class DemoCommand implements Callable<Integer> {
       if (file != null) {
         file.closeFile();
         out.printf("spans (OTLP JSON lines): %s%n", file.path().toAbsolutePath());
+        Path page =
+            LinkMapReport.write(file.path(), file.path().toAbsolutePath().getParent(), null);
+        out.printf("link map (open in a browser): %s%n", page.toAbsolutePath());
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;

@@ -115,7 +115,7 @@ final class OrderProducer implements AutoCloseable {
         untraced++;
         producer.send(record);
       } else {
-        SpanContext sent = sendTraced(record, orderId);
+        SpanContext sent = sendTraced(record, orderId, createdAt);
         if (!isInvalid) {
           traced.add(sent);
         }
@@ -132,7 +132,8 @@ final class OrderProducer implements AutoCloseable {
   }
 
   @SuppressWarnings("try") // the scopes make each span current for its child and the inject
-  private SpanContext sendTraced(ProducerRecord<String, byte[]> record, String orderId) {
+  private SpanContext sendTraced(
+      ProducerRecord<String, byte[]> record, String orderId, Instant createdAt) {
     Span request =
         tracer.spanBuilder("receive-order").setSpanKind(SpanKind.SERVER).setNoParent().startSpan();
     try (Scope ignored = request.makeCurrent()) {
@@ -146,6 +147,7 @@ final class OrderProducer implements AutoCloseable {
               .setAttribute(MESSAGING_DESTINATION_NAME, record.topic())
               .setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, record.key())
               .setAttribute(SpanlinksAttributes.ORDER_ID, orderId)
+              .setAttribute(SpanlinksAttributes.ORDER_EVENT_TIME, createdAt.toString())
               .startSpan();
       try (Scope sendScope = send.makeCurrent()) {
         propagator.inject(Context.current(), record.headers(), KafkaHeadersSetter.INSTANCE);

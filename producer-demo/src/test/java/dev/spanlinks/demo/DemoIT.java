@@ -40,6 +40,11 @@ class DemoIT {
               .matcher(output);
       assertThat(rows.results().count()).as("3 hours x 3 batch keys:\n" + output).isEqualTo(9);
       assertThat(output).contains("spans (OTLP JSON lines): " + spans.toAbsolutePath());
+      Path linkMap = spans.resolveSibling("spanlinks-link-map.html");
+      assertThat(output).contains("link map (open in a browser): " + linkMap.toAbsolutePath());
+      assertThat(Files.readString(linkMap))
+          .contains("spanlinks link map")
+          .doesNotContain("src=\"http");
       List<String> lines = Files.readAllLines(spans);
       assertThat(lines).isNotEmpty().allMatch(line -> line.startsWith("{\"resourceSpans\":"));
       assertThat(String.join("\n", lines))

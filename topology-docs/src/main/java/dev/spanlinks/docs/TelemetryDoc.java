@@ -41,6 +41,7 @@ final class TelemetryDoc {
           Map.entry("spanlinks.link.chunk.index", "1-based index of this chunk span."),
           Map.entry("spanlinks.link.count", "Links on this chunk span."),
           Map.entry("spanlinks.order.id", "The linked order's id."),
+          Map.entry("spanlinks.order.event_time", "The linked order's event time, ISO-8601."),
           Map.entry("spanlinks.outcome", "`batched`, `late` or `dead_lettered`."),
           Map.entry(
               "spanlinks.links.sampled",

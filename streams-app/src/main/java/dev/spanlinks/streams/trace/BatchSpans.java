@@ -78,6 +78,9 @@ public final class BatchSpans {
             .put(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()))
             .put(MESSAGING_KAFKA_MESSAGE_KEY, batchKey)
             .put(SpanlinksAttributes.ORDER_ID, contribution.orderId())
+            .put(
+                SpanlinksAttributes.ORDER_EVENT_TIME,
+                Instant.ofEpochMilli(contribution.eventTimeMs()).toString())
             .build();
     pending.add(new PendingLink(contribution.spanContext(), attributes));
     linked++;

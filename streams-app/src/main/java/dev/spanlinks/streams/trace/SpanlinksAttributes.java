@@ -25,6 +25,8 @@ public final class SpanlinksAttributes {
       AttributeKey.longKey("spanlinks.link.chunk.index");
   public static final AttributeKey<Long> LINK_COUNT = AttributeKey.longKey("spanlinks.link.count");
   public static final AttributeKey<String> ORDER_ID = AttributeKey.stringKey("spanlinks.order.id");
+  public static final AttributeKey<String> ORDER_EVENT_TIME =
+      AttributeKey.stringKey("spanlinks.order.event_time");
 
   /**
    * Set when the batch span starts if any of the batch's orders (in any chunk) arrived sampled, so

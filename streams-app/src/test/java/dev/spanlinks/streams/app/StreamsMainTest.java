@@ -65,6 +65,26 @@ class StreamsMainTest {
   }
 
   @Test
+  void shouldExplainBadReportArguments() throws Exception {
+    assertThat(run("report", "--spans", dir.resolve("none.jsonl").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("Spans file not found");
+    Path spans = Files.writeString(dir.resolve("spans.jsonl"), "");
+    assertThat(run("report", "--spans", spans.toString(), "--trace-url", "http://x/trace"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--trace-url must contain {traceId}");
+  }
+
+  @Test
+  void shouldWriteAnEmptyLinkMapForAnEmptySpansFile() throws Exception {
+    Path spans = Files.writeString(dir.resolve("spans.jsonl"), "");
+    assertThat(run("report", "--spans", spans.toString(), "--out", dir.resolve("out").toString()))
+        .isZero();
+    assertThat(out.toString()).contains("link map: ");
+    assertThat(Files.readString(dir.resolve("out").resolve("spanlinks-link-map.html")))
+        .contains("\"batches\":[]");
+  }
+
+  @Test
   void shouldReportUnreachableClusterInOneLine() {
     assertThat(run("--bootstrap-servers", "127.0.0.1:1", "--startup-timeout", "PT1S")).isEqualTo(1);
     assertThat(err.toString().strip())

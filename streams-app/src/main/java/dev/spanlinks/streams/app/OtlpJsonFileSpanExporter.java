@@ -1,4 +1,4 @@
-package dev.spanlinks.demo;
+package dev.spanlinks.streams.app;
 
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -19,18 +19,18 @@ import org.slf4j.LoggerFactory;
  * per line, the format of the OpenTelemetry Collector's file exporter, so any tool that reads one
  * reads the other. Used when no OTLP endpoint is configured.
  *
- * <p>Thread-safe: one instance serves the SDKs of the streams application and the producer.
+ * <p>Thread-safe: one instance may serve several SDKs (the demo's producer and streams app).
  *
  * <p>The encoding comes from the OTLP exporter's own marshaler (an internal class of a pinned
  * version), not from hand-written JSON, so the file cannot drift from the wire format.
  */
-final class OtlpJsonFileSpanExporter implements SpanExporter {
+public final class OtlpJsonFileSpanExporter implements SpanExporter {
   private static final Logger log = LoggerFactory.getLogger(OtlpJsonFileSpanExporter.class);
 
   private final Path path;
   private final OutputStream out;
 
-  OtlpJsonFileSpanExporter(Path path) throws IOException {
+  public OtlpJsonFileSpanExporter(Path path) throws IOException {
     this.path = path;
     this.out =
         new BufferedOutputStream(
@@ -41,7 +41,7 @@ final class OtlpJsonFileSpanExporter implements SpanExporter {
                 StandardOpenOption.WRITE));
   }
 
-  Path path() {
+  public Path path() {
     return path;
   }
 
