@@ -72,20 +72,10 @@ public final class DeadLetterHandler
   @Override
   public DeserializationExceptionHandler.Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-    boolean badInput = exception instanceof InvalidOrderException;
     List<ProducerRecord<byte[], byte[]>> deadLetter =
-        List.of(
-            deadLetter(
-                record.key(),
-                record.value(),
-                record.headers(),
-                record.timestamp(),
-                context,
-                exception,
-                !badInput));
-    metrics.deadLettered();
-    logOutcome(context, exception, badInput);
-    return badInput
+        deadLetterAndCount(
+            record.key(), record.value(), record.headers(), record.timestamp(), context, exception);
+    return exception instanceof InvalidOrderException
         ? DeserializationExceptionHandler.Response.resume(deadLetter)
         : DeserializationExceptionHandler.Response.fail(deadLetter);
   }
@@ -98,22 +88,31 @@ public final class DeadLetterHandler
       log.error("Stopping after an error outside of any input record", exception);
       return ProcessingExceptionHandler.Response.fail();
     }
-    boolean badInput = exception instanceof InvalidOrderException;
     List<ProducerRecord<byte[], byte[]>> deadLetter =
-        List.of(
-            deadLetter(
-                context.sourceRawKey(),
-                context.sourceRawValue(),
-                context.headers(),
-                context.timestamp(),
-                context,
-                exception,
-                !badInput));
-    metrics.deadLettered();
-    logOutcome(context, exception, badInput);
-    return badInput
+        deadLetterAndCount(
+            context.sourceRawKey(),
+            context.sourceRawValue(),
+            context.headers(),
+            context.timestamp(),
+            context,
+            exception);
+    return exception instanceof InvalidOrderException
         ? ProcessingExceptionHandler.Response.resume(deadLetter)
         : ProcessingExceptionHandler.Response.fail(deadLetter);
+  }
+
+  /** The dead-letter record of one input, counted and logged; bad input gets no stack trace. */
+  private List<ProducerRecord<byte[], byte[]>> deadLetterAndCount(
+      byte[] key,
+      byte[] value,
+      Headers headers,
+      long timestamp,
+      ErrorHandlerContext context,
+      Exception exception) {
+    boolean badInput = exception instanceof InvalidOrderException;
+    metrics.deadLettered();
+    logOutcome(context, exception, badInput);
+    return List.of(deadLetter(key, value, headers, timestamp, context, exception, !badInput));
   }
 
   private static void logOutcome(

@@ -35,6 +35,7 @@ class StreamsMainTest {
     assertThat(err.toString()).contains("Unknown option: '--no-such-option'");
   }
 
+  // Skipped only where KAFKA_BOOTSTRAP_SERVERS is set: that variable supplies a cluster.
   @Test
   @DisabledIfEnvironmentVariable(
       named = "KAFKA_BOOTSTRAP_SERVERS",

@@ -1,0 +1,50 @@
+package dev.spanlinks.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** The same input for every variant: traced orders in event-time order. */
+final class Inputs {
+  static final Instant START = Instant.parse("2026-01-15T00:00:00Z");
+  static final long HOUR = 3_600_000L;
+
+  private Inputs() {}
+
+  /**
+   * {@code count} orders over {@code keys} batch keys and {@code hours} hourly windows, then one
+   * order per key two hours later that closes them all.
+   */
+  static List<TestRecord<String, byte[]>> orders(int count, int keys, int hours) {
+    List<TestRecord<String, byte[]>> records = new ArrayList<>(count + keys);
+    long spacing = Math.max(1, hours * HOUR / count);
+    for (int i = 0; i < count; i++) {
+      records.add(order(i, "key-" + (i % keys), START.toEpochMilli() + i * spacing));
+    }
+    for (int k = 0; k < keys; k++) {
+      records.add(order(count + k, "key-" + k, START.toEpochMilli() + (hours + 2) * HOUR));
+    }
+    return records;
+  }
+
+  private static TestRecord<String, byte[]> order(int n, String key, long eventTime) {
+    String json =
+        "{\"orderId\":\"order-"
+            + n
+            + "\",\"customerId\":\"c-"
+            + (n % 1000)
+            + "\",\"region\":\"west\",\"amount\":12.50,\"currency\":\"EUR\",\"createdAt\":\""
+            + Instant.ofEpochMilli(eventTime)
+            + "\"}";
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(
+        "traceparent",
+        String.format(Locale.ROOT, "00-%032x-%016x-01", 0x10000000L + n, 0x20000000L + n)
+            .getBytes(StandardCharsets.UTF_8));
+    return new TestRecord<>(key, json.getBytes(StandardCharsets.UTF_8), headers, eventTime);
+  }
+}
