@@ -18,7 +18,7 @@ import org.apache.kafka.streams.test.TestRecord;
  * baseline measured in the same run on the same input.
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar [--runs 3] [--scale 1.0] [throughput|list|scaling]...
+ * java -jar benchmarks/target/benchmarks.jar [--runs 3] [--scale 1.0] [throughput|list|scaling|e2e]...
  * </pre>
  *
  * {@code --scale} multiplies every order count (the CI smoke test runs a tiny scale).
@@ -46,7 +46,7 @@ public final class BenchmarkMain {
       }
     }
     if (scenarios.isEmpty()) {
-      scenarios = List.of("throughput", "list", "scaling");
+      scenarios = List.of("throughput", "list", "scaling", "e2e");
     }
     BenchmarkMain main = new BenchmarkMain(runs, scale, System.out);
     System.out.printf(
@@ -60,6 +60,7 @@ public final class BenchmarkMain {
         case "throughput" -> main.throughput();
         case "list" -> main.listAggregate();
         case "scaling" -> main.scaling();
+        case "e2e" -> main.endToEnd();
         default -> throw new IllegalArgumentException("Unknown scenario: " + scenario);
       }
     }
@@ -145,6 +146,51 @@ public final class BenchmarkMain {
     }
     out.printf(
         "%ncost per order, 1M vs 10k: %.2fx%n%n", micros.get(1_000_000) / micros.get(10_000));
+  }
+
+  /** 5. End to end on the embedded broker, against the untraced count and a plain consumer. */
+  void endToEnd() {
+    int orders = scaled(300_000);
+    try (EndToEnd e2e = new EndToEnd(orders)) {
+      long[] plain = new long[runs];
+      long[] count = new long[runs];
+      long[] ours = new long[runs];
+      for (int i = 0; i < runs; i++) {
+        plain[i] = e2e.plainConsumerNanos();
+        count[i] = e2e.dslCountNanos();
+        ours[i] = e2e.spanlinksNanos();
+      }
+      long plainMedian = medianOf(plain);
+      long countMedian = medianOf(count);
+      long oursMedian = medianOf(ours);
+      out.printf(
+          "## End to end, embedded broker, exactly_once_v2 (%,d orders, 3 keys, 6 hours,"
+              + " 3 partitions; start-up included)%n%n",
+          orders);
+      out.println("| variant | orders/s | seconds |");
+      out.println("|---|---:|---:|");
+      for (Object[] row :
+          new Object[][] {
+            {"plain consumer (ceiling)", plainMedian},
+            {"untraced DSL count (baseline)", countMedian},
+            {"spanlinks", oursMedian}
+          }) {
+        long nanos = (Long) row[1];
+        out.printf(
+            Locale.ROOT, "| %s | %,.0f | %.2f |%n", row[0], orders / (nanos / 1e9), nanos / 1e9);
+      }
+      out.printf(
+          "%nspanlinks / baseline throughput: %.2fx; spanlinks / plain consumer: %.2fx%n%n",
+          (double) countMedian / oursMedian, (double) plainMedian / oursMedian);
+    } catch (Exception e) {
+      throw new IllegalStateException("End-to-end benchmark failed", e);
+    }
+  }
+
+  private static long medianOf(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 
   private TtdRun.Result runOurs(List<TestRecord<String, byte[]>> input, String applicationId) {

@@ -24,6 +24,7 @@ class BenchmarkSmokeTest {
     main.throughput();
     main.listAggregate();
     main.scaling();
+    main.endToEnd();
     String report = bytes.toString(StandardCharsets.UTF_8);
 
     Matcher batches =
@@ -36,6 +37,7 @@ class BenchmarkSmokeTest {
     assertThat(report)
         .contains("spanlinks / baseline throughput:")
         .contains("cost per order, 1M vs 10k:")
+        .contains("spanlinks / plain consumer:")
         .containsPattern(
             "\\| [\\d,]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+x \\| [\\d,]+ B \\| [\\d,]+ B \\|");
   }
