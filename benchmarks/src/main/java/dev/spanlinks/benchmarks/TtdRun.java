@@ -61,7 +61,7 @@ final class TtdRun {
       long nanos = 0;
       int next = 0;
       while (next < input.size()) {
-        int end = Math.min(input.size(), next + 1000);
+        int end = Math.min(input.size(), next + 100);
         long start = System.nanoTime();
         for (TestRecord<String, byte[]> record : input.subList(next, end)) {
           orders.pipeInput(record);
