@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
@@ -21,7 +20,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,13 +76,7 @@ class EcosystemIT {
         producer.flush();
       }
       List<ConsumerRecord<String, OrderBatch>> batches =
-          TopicReader.read(
-              kafka.bootstrapServers(),
-              "batches-" + id,
-              new StringDeserializer(),
-              OrderSerdes.orderBatchDeserializer(),
-              2,
-              Duration.ofSeconds(60));
+          TopicReader.batches(kafka.bootstrapServers(), "batches-" + id, 2, Duration.ofSeconds(60));
       assertThat(batches).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("eu", "us");
       for (ConsumerRecord<String, OrderBatch> batch : batches) {
         assertThat(ItSupport.header(batch.headers(), "baggage"))

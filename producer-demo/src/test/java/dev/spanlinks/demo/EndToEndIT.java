@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -229,14 +228,7 @@ class EndToEndIT {
     List<ConsumerRecord<String, OrderBatch>> batches = List.of();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
-      batches =
-          TopicReader.read(
-              kafka.bootstrapServers(),
-              topic,
-              new StringDeserializer(),
-              OrderSerdes.orderBatchDeserializer(),
-              9,
-              Duration.ofSeconds(5));
+      batches = TopicReader.batches(kafka.bootstrapServers(), topic, 9, Duration.ofSeconds(5));
       if (batches.stream().mapToLong(b -> b.value().orderCount()).sum() >= expectedOrders) {
         return batches;
       }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.BatchIds;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,13 +76,7 @@ class JavaAgentIT {
         producer.flush();
       }
       List<ConsumerRecord<String, OrderBatch>> batches =
-          TopicReader.read(
-              kafka.bootstrapServers(),
-              "batches-" + id,
-              new StringDeserializer(),
-              OrderSerdes.orderBatchDeserializer(),
-              1,
-              Duration.ofSeconds(60));
+          TopicReader.batches(kafka.bootstrapServers(), "batches-" + id, 1, Duration.ofSeconds(60));
       assertThat(batches).isNotEmpty();
       OrderBatch first = batches.get(0).value();
       assertThat(first.windowStart()).isEqualTo(hour);

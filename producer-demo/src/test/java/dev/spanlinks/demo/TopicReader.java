@@ -1,5 +1,7 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.model.OrderSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,10 +11,23 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a whole topic from the beginning, committed records only, as a downstream consumer. */
 final class TopicReader {
   private TopicReader() {}
+
+  /** The committed batches of an output topic, once at least {@code atLeast} arrived. */
+  static List<ConsumerRecord<String, OrderBatch>> batches(
+      String bootstrapServers, String topic, int atLeast, Duration timeout) {
+    return read(
+        bootstrapServers,
+        topic,
+        new StringDeserializer(),
+        OrderSerdes.orderBatchDeserializer(),
+        atLeast,
+        timeout);
+  }
 
   /** Polls until at least {@code atLeast} records arrived (or the time is up), then a bit more. */
   static <K, V> List<ConsumerRecord<K, V>> read(
