@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
@@ -26,13 +27,15 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
-  private final KafkaRaftServer server;
+  private final Properties props;
   private final String bootstrapServers;
+  private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path dataDir, KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(Path dataDir, Properties props, String bootstrapServers) {
     this.dataDir = dataDir;
-    this.server = server;
+    this.props = props;
     this.bootstrapServers = bootstrapServers;
+    this.server = startServer(props);
   }
 
   /** Formats a fresh log directory and starts the broker; returns once it serves clients. */
@@ -64,9 +67,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.putAll(overrides);
 
     format(dataDir, props);
+    return new EmbeddedKafka(dataDir, props, "127.0.0.1:" + brokerPort);
+  }
+
+  private static KafkaRaftServer startServer(Properties props) {
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
     server.startup();
-    return new EmbeddedKafka(dataDir, server, "127.0.0.1:" + brokerPort);
+    return server;
   }
 
   public static EmbeddedKafka start() throws IOException {
@@ -75,6 +82,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * Stops the broker cleanly and starts it again on the same ports and log directory, after {@code
+   * downtime}: what clients see when a broker is restarted for an upgrade.
+   */
+  public void restart(Duration downtime) throws InterruptedException {
+    server.shutdown();
+    server.awaitShutdown();
+    Thread.sleep(downtime.toMillis());
+    server = startServer(props);
   }
 
   @Override

@@ -65,6 +65,16 @@ final class ChildJvm implements AutoCloseable {
     return awaitExit(seconds);
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Sends SIGKILL: the process dies at once, no shutdown hook, no clean close. */
+  int kill() throws Exception {
+    process.destroyForcibly();
+    return awaitExit(30);
+  }
+
   @Override
   public void close() {
     process.destroyForcibly();

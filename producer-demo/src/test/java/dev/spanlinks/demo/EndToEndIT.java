@@ -109,7 +109,9 @@ class EndToEndIT {
         int invalid = Integer.parseInt(produced.group(2).replace(",", ""));
         int valid = 400 - invalid;
 
-        List<ConsumerRecord<String, OrderBatch>> batches = awaitBatches(kafka, batchesTopic, valid);
+        List<ConsumerRecord<String, OrderBatch>> batches =
+            TopicReader.awaitBatchedOrders(
+                kafka.bootstrapServers(), batchesTopic, valid, Duration.ofSeconds(90));
 
         // An order for an hour that has closed: it must go to the late topic, not into a batch.
         String lateTraceparent = "00-" + "ab".repeat(16) + "-" + "cd".repeat(8) + "-01";
@@ -221,23 +223,5 @@ class EndToEndIT {
         assertThat(batched + lateRecords.size() + deadLetters.size()).isEqualTo(input.size());
       }
     }
-  }
-
-  private static List<ConsumerRecord<String, OrderBatch>> awaitBatches(
-      KafkaCluster kafka, String topic, long expectedOrders) {
-    List<ConsumerRecord<String, OrderBatch>> batches = List.of();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      batches = TopicReader.batches(kafka.bootstrapServers(), topic, 9, Duration.ofSeconds(5));
-      if (batches.stream().mapToLong(b -> b.value().orderCount()).sum() >= expectedOrders) {
-        return batches;
-      }
-    }
-    throw new AssertionError(
-        "Batches never held all "
-            + expectedOrders
-            + " valid orders: "
-            + batches.size()
-            + " batches");
   }
 }

@@ -34,8 +34,11 @@ import java.util.zip.GZIPInputStream;
  * opentelemetry-proto}. Collects every span with its service name.
  */
 final class OtlpReceiver implements AutoCloseable {
-  /** One received span and the {@code service.name} of the resource that sent it. */
-  record ReceivedSpan(String serviceName, Span span) {}
+  /**
+   * One received span with the {@code service.name} and {@code service.instance.id} (empty when
+   * unset) of the resource that sent it.
+   */
+  record ReceivedSpan(String serviceName, String serviceInstanceId, Span span) {}
 
   private final List<ReceivedSpan> spans = new ArrayList<>();
   private final List<Metric> metrics = new ArrayList<>();
@@ -139,19 +142,23 @@ final class OtlpReceiver implements AutoCloseable {
     }
     synchronized (this) {
       for (ResourceSpans resource : request.getResourceSpansList()) {
-        String service =
-            resource.getResource().getAttributesList().stream()
-                .filter(a -> a.getKey().equals("service.name"))
-                .map(a -> a.getValue().getStringValue())
-                .findFirst()
-                .orElse("");
+        String service = attribute(resource, "service.name");
+        String instance = attribute(resource, "service.instance.id");
         for (ScopeSpans scope : resource.getScopeSpansList()) {
           for (Span span : scope.getSpansList()) {
-            spans.add(new ReceivedSpan(service, span));
+            spans.add(new ReceivedSpan(service, instance, span));
           }
         }
       }
     }
+  }
+
+  private static String attribute(ResourceSpans resource, String key) {
+    return resource.getResource().getAttributesList().stream()
+        .filter(a -> a.getKey().equals(key))
+        .map(a -> a.getValue().getStringValue())
+        .findFirst()
+        .orElse("");
   }
 
   @Override

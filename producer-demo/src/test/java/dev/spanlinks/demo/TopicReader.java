@@ -29,6 +29,30 @@ final class TopicReader {
         timeout);
   }
 
+  /**
+   * The committed batches of an output topic once they hold at least {@code orders} orders in all;
+   * fails after {@code timeout} saying how far they got.
+   */
+  static List<ConsumerRecord<String, OrderBatch>> awaitBatchedOrders(
+      String bootstrapServers, String topic, long orders, Duration timeout) {
+    List<ConsumerRecord<String, OrderBatch>> batches = List.of();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      batches = batches(bootstrapServers, topic, batches.size() + 1, Duration.ofSeconds(5));
+      if (batches.stream().mapToLong(b -> b.value().orderCount()).sum() >= orders) {
+        return batches;
+      }
+    }
+    throw new AssertionError(
+        "Batches never held all "
+            + orders
+            + " orders: "
+            + batches.stream().mapToLong(b -> b.value().orderCount()).sum()
+            + " in "
+            + batches.size()
+            + " batches");
+  }
+
   /** Polls until at least {@code atLeast} records arrived (or the time is up), then a bit more. */
   static <K, V> List<ConsumerRecord<K, V>> read(
       String bootstrapServers,

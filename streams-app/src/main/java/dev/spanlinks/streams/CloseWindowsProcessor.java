@@ -89,7 +89,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   public void process(Record<String, CapturedOrder> record) {
     lastInputWallMs = context.currentSystemTimeMs();
     streamTimeMs = Math.max(streamTimeMs, record.timestamp());
-    closeWindowsThrough(windows.closedThrough(streamTimeMs));
+    closeWindowsThrough(windows.closedThrough(streamTimeMs), false);
     if (windows.isClosed(record.timestamp(), closedThrough)) {
       routeLate(record);
     } else {
@@ -99,7 +99,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   private void closeIfIdle(long wallClockMs) {
     if (wallClockMs - lastInputWallMs >= config.idleCloseMs()) {
-      closeWindowsThrough(windows.closedThrough(Math.max(streamTimeMs, wallClockMs)));
+      closeWindowsThrough(windows.closedThrough(Math.max(streamTimeMs, wallClockMs)), true);
     }
   }
 
@@ -152,8 +152,15 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     context.forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
   }
 
-  /** Emits every batch of the windows that end at or before {@code target}, then forgets them. */
-  private void closeWindowsThrough(long target) {
+  /**
+   * Emits every batch of the windows that end at or before {@code target}, then forgets them.
+   *
+   * <p>An idle close (wall clock standing in for stream time) moves the boundary only past the
+   * windows it emitted, never past empty hours: orders of the past that arrive later (a replayed
+   * topic, a producer back from an outage, a task that has seen no input yet) still find their
+   * windows open, as stream time alone would have left them.
+   */
+  private void closeWindowsThrough(long target, boolean idleClose) {
     if (target <= closedThrough) {
       return;
     }
@@ -162,12 +169,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             closedThrough == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : closedThrough);
     Bytes to = ContributionStore.windowPrefix(target);
     BatchAccumulator open = null;
+    long lastEmittedEnd = BatchWindows.NOTHING_CLOSED;
     try (KeyValueIterator<Bytes, byte[]> entries = contributions.range(from, to)) {
       while (entries.hasNext()) {
         KeyValue<Bytes, byte[]> entry = entries.next();
         ContributionStore.Key key = ContributionStore.decodeKey(entry.key);
         if (open == null || !open.isFor(key)) {
           emit(open);
+          lastEmittedEnd = Math.max(lastEmittedEnd, key.windowStartMs() + windows.sizeMs());
           open =
               new BatchAccumulator(
                   tracer,
@@ -185,8 +194,17 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
       }
     }
     emit(open);
-    closedThrough = target;
-    progress.put(CLOSED_THROUGH, target);
+    if (open != null) {
+      tracer.exportEndedSpans();
+    }
+    long reached =
+        idleClose
+            ? Math.max(windows.closedThrough(streamTimeMs), Math.min(lastEmittedEnd, target))
+            : target;
+    if (reached > closedThrough) {
+      closedThrough = reached;
+      progress.put(CLOSED_THROUGH, reached);
+    }
   }
 
   @SuppressWarnings("try") // the scope makes the batch span current for the forward

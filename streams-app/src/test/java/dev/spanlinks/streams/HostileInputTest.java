@@ -3,24 +3,16 @@ package dev.spanlinks.streams;
 import static dev.spanlinks.streams.TestOrder.traced;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,61 +86,21 @@ class HostileInputTest {
   private static Set<String> caseNames(List<? extends TestRecord<?, ?>> records) {
     Set<String> names = new HashSet<>();
     for (TestRecord<?, ?> record : records) {
-      String name = InputHandlingTest.header(record.headers(), "x-case");
+      String name = InputHandlingTest.header(record.headers(), HostileCorpus.CASE_HEADER);
       assertThat(names.add(name)).as("%s routed twice", name).isTrue();
     }
     return names;
   }
 
-  private static List<Case> corpus() throws Exception {
-    ObjectMapper mapper = new ObjectMapper();
-    List<Case> cases = new ArrayList<>();
-    try (BufferedReader reader =
-        new BufferedReader(
-            new InputStreamReader(
-                HostileInputTest.class.getResourceAsStream("/hostile-inputs.jsonl"),
-                StandardCharsets.UTF_8))) {
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        JsonNode node = mapper.readTree(line);
-        Headers headers = new RecordHeaders();
-        headers.add("x-case", node.get("case").asText().getBytes(StandardCharsets.UTF_8));
-        for (JsonNode header : node.get("headers")) {
-          byte[] value =
-              header.has("base64")
-                  ? Base64.getDecoder().decode(header.get("base64").asText())
-                  : header.get("value").asText().getBytes(StandardCharsets.UTF_8);
-          headers.add(header.get("key").asText(), value);
-        }
-        byte[] value = null;
-        String orderId = null;
-        if (node.hasNonNull("valueBase64")) {
-          value = Base64.getDecoder().decode(node.get("valueBase64").asText());
-        } else if (node.hasNonNull("value")) {
-          String text = node.get("value").asText();
-          if (node.has("padBytes")) {
-            text =
-                text.substring(0, text.length() - 1)
-                    + ",\"padding\":\""
-                    + "p".repeat(node.get("padBytes").asInt())
-                    + "\"}";
-          }
-          value = text.getBytes(StandardCharsets.UTF_8);
-          try {
-            JsonNode order = mapper.readTree(text);
-            orderId = order != null && order.has("orderId") ? order.get("orderId").asText() : null;
-          } catch (java.io.IOException notJson) {
-            orderId = null;
-          }
-        }
-        String key = node.get("key").isNull() ? null : node.get("key").asText();
-        cases.add(
-            new Case(
-                node.get("case").asText(),
-                node.get("expect").asText(),
-                orderId,
-                new TestRecord<>(key, value, headers, IN_WINDOW)));
-      }
-    }
-    return cases;
+  private static List<Case> corpus() {
+    return HostileCorpus.load().stream()
+        .map(
+            c ->
+                new Case(
+                    c.name(),
+                    c.expect(),
+                    c.orderId(),
+                    new TestRecord<>(c.key(), c.value(), c.headers(), IN_WINDOW)))
+        .toList();
   }
 }

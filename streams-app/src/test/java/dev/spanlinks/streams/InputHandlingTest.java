@@ -133,6 +133,29 @@ class InputHandlingTest {
   }
 
   @Test
+  void shouldKeepEmptyPastWindowsOpenWhenAnIdleTaskClosesOnWallClock() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(stateDir, Map.of(BatchConfig.IDLE_CLOSE_MS_CONFIG, 60_000L))) {
+      // Started before any input: idle closes pass over hours that hold no order.
+      fixture.advanceWallClock(java.time.Duration.ofMinutes(5));
+      // A replayed topic's orders of weeks ago then arrive: their windows are still open.
+      fixture.send(traced(1).at(TEN_FIFTEEN));
+      fixture.advanceWallClock(java.time.Duration.ofMinutes(5));
+      assertThat(fixture.late.isEmpty()).as("an hour no one closed is not late").isTrue();
+      assertThat(fixture.batches.readValue().orderCount()).isEqualTo(1);
+
+      // The hour the idle close did emit is closed for good: one more order for it is late.
+      fixture.send(traced(2).at(TEN_FIFTEEN.plusSeconds(60)));
+      assertThat(fixture.late.readValue()).isNotNull();
+      // A later hour, empty when the idle close passed it, still takes orders.
+      fixture.send(traced(3).at(TEN_FIFTEEN.plus(java.time.Duration.ofHours(3))));
+      fixture.advanceWallClock(java.time.Duration.ofMinutes(5));
+      assertThat(fixture.late.isEmpty()).isTrue();
+      assertThat(fixture.batches.readValue().orderCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void shouldNotCloseOnWallClockWhileInputFlows() {
     try (TopologyFixture fixture =
         new TopologyFixture(stateDir, Map.of(BatchConfig.IDLE_CLOSE_MS_CONFIG, 60_000L))) {

@@ -2,7 +2,10 @@ package dev.spanlinks.streams.trace;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,14 +18,38 @@ public final class BatchTracer {
   static final String INSTRUMENTATION_SCOPE = "dev.spanlinks.streams";
   private static final Logger log = LoggerFactory.getLogger(BatchTracer.class);
 
+  /** Longest a close waits for its spans to leave; the stream thread must not stall for long. */
+  private static final long FLUSH_TIMEOUT_SECONDS = 5;
+
+  private final OpenTelemetry openTelemetry;
   private final Tracer tracer;
   private final BatchSpanSettings settings;
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
 
   public BatchTracer(OpenTelemetry openTelemetry, BatchSpanSettings settings) {
+    this.openTelemetry = openTelemetry;
     this.tracer = openTelemetry.getTracer(INSTRUMENTATION_SCOPE);
     this.settings = settings;
+  }
+
+  /**
+   * Exports the ended batch spans now, before Kafka Streams commits the batches they belong to.
+   * Spans are not part of the Kafka transaction: exported first, a crash before the commit only
+   * re-emits the same span ids; committed first, a crash (SIGKILL) before the exporter's next run
+   * would lose them. Only an SDK of ours can be flushed (not the Java agent's).
+   */
+  public void exportEndedSpans() {
+    if (openTelemetry instanceof OpenTelemetrySdk sdk) {
+      CompletableResultCode flushed =
+          sdk.getSdkTracerProvider().forceFlush().join(FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (!flushed.isSuccess()) {
+        log.warn(
+            "Batch spans were not exported within {} s; they stay queued in the exporter and are"
+                + " lost if the process dies before they leave. Is the OTLP endpoint reachable?",
+            FLUSH_TIMEOUT_SECONDS);
+      }
+    }
   }
 
   /** Begins one batch: links are then added order by order, and spans start as chunks fill. */

@@ -1,0 +1,80 @@
+package dev.spanlinks.demo;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The app as users run it in a cluster, on a real broker, with exactly_once_v2: two instances share
+ * a 4-partition orders topic; an instance is killed with SIGKILL while orders flow and windows
+ * close, then restarted; the broker restarts under a running app. Each time, every batch is on the
+ * output topic once (read_committed) and every traced order is linked by exactly one batch span.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class ClusterIT {
+
+  @Test
+  void shouldShareFourPartitionsBetweenTwoInstancesAndLinkEveryOrderOnce(
+      KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    try (ClusterRun run = ClusterRun.create(kafka.bootstrapServers(), "two", dir, 4)) {
+      run.startInstance("a");
+      run.startInstance("b");
+
+      OrderProducer.Result produced = run.produceInBackground(2_000, 1_000).get(60, SECONDS);
+      ClusterRun.Audit audit = run.auditEveryOrderLinkedOnce(produced);
+
+      assertThat(audit.emitters()).as("both instances closed batches").containsOnly("a", "b");
+      assertThat(audit.emitters()).hasSize(2);
+      assertThat(audit.batches()).isGreaterThan(12);
+    }
+  }
+
+  @Test
+  void shouldLinkEveryOrderOnceWhenAnInstanceIsKilledMidWindowAndRestarted(
+      KafkaCluster kafka, @TempDir Path dir) throws Exception {
+    try (ClusterRun run = ClusterRun.create(kafka.bootstrapServers(), "kill", dir, 4)) {
+      run.startInstance("a");
+      ChildJvm b = run.startInstance("b");
+
+      CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(3_000, 300);
+      SECONDS.sleep(4);
+      assertThat(producing).as("still producing when b is killed").isNotDone();
+      assertThat(b.kill()).as("SIGKILL exit code").isEqualTo(137);
+      SECONDS.sleep(2);
+      run.startInstance("b");
+      OrderProducer.Result produced = producing.get(60, SECONDS);
+
+      ClusterRun.Audit audit = run.auditEveryOrderLinkedOnce(produced);
+      assertThat(audit.linkedOrders()).isGreaterThan(2_500);
+      System.out.printf(
+          "kill test: %d batches, %d linked orders, %d spans received twice%n",
+          audit.batches(), audit.linkedOrders(), audit.spansReceivedTwice());
+    }
+  }
+
+  @Test
+  void shouldLoseNoOrderWhenTheBrokerRestartsUnderTheRunningApp(@TempDir Path dir)
+      throws Exception {
+    // A broker of its own: restarting the shared one would disturb the other tests.
+    try (EmbeddedKafka broker = EmbeddedKafka.start(Map.of());
+        ClusterRun run = ClusterRun.create(broker.bootstrapServers(), "restart", dir, 2)) {
+      ChildJvm app = run.startInstance("a");
+
+      CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(2_000, 250);
+      SECONDS.sleep(3);
+      broker.restart(Duration.ofSeconds(3));
+      OrderProducer.Result produced = producing.get(120, SECONDS);
+
+      run.auditEveryOrderLinkedOnce(produced);
+      assertThat(app.isAlive()).as("the app rode out the restart").isTrue();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.spanlinks.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The hostile-input corpus, {@code hostile-inputs.jsonl}: one case a line, each with the reason it
+ * is there and where it must land. Read by the topology test and, through this module's test jar,
+ * by the integration test that sends it to the running app.
+ */
+public final class HostileCorpus {
+  /** Where a case must land: a batch with or without a link, the late topic or the DLQ. */
+  public static final List<String> DESTINATIONS = List.of("linked", "unlinked", "late", "dlq");
+
+  /** The header every case carries its name in, to find it again wherever it lands. */
+  public static final String CASE_HEADER = "x-case";
+
+  /**
+   * One hostile input.
+   *
+   * @param orderId the order id inside the value, when the value is JSON with one
+   * @param headers the case's own headers plus {@link #CASE_HEADER}
+   */
+  public record Case(
+      String name, String expect, String orderId, String key, byte[] value, Headers headers) {}
+
+  private HostileCorpus() {}
+
+  public static List<Case> load() {
+    ObjectMapper mapper = new ObjectMapper();
+    List<Case> cases = new ArrayList<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                HostileCorpus.class.getResourceAsStream("/hostile-inputs.jsonl"),
+                StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        cases.add(parse(mapper, mapper.readTree(line)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read hostile-inputs.jsonl", e);
+    }
+    return cases;
+  }
+
+  private static Case parse(ObjectMapper mapper, JsonNode node) {
+    String name = node.get("case").asText();
+    String expect = node.get("expect").asText();
+    if (!DESTINATIONS.contains(expect)) {
+      throw new IllegalArgumentException(name + ": unknown destination " + expect);
+    }
+    Headers headers = new RecordHeaders();
+    headers.add(CASE_HEADER, name.getBytes(StandardCharsets.UTF_8));
+    for (JsonNode header : node.get("headers")) {
+      byte[] value =
+          header.has("base64")
+              ? Base64.getDecoder().decode(header.get("base64").asText())
+              : header.get("value").asText().getBytes(StandardCharsets.UTF_8);
+      headers.add(header.get("key").asText(), value);
+    }
+    byte[] value = null;
+    String orderId = null;
+    if (node.hasNonNull("valueBase64")) {
+      value = Base64.getDecoder().decode(node.get("valueBase64").asText());
+    } else if (node.hasNonNull("value")) {
+      String text = node.get("value").asText();
+      if (node.has("padBytes")) {
+        text =
+            text.substring(0, text.length() - 1)
+                + ",\"padding\":\""
+                + "p".repeat(node.get("padBytes").asInt())
+                + "\"}";
+      }
+      value = text.getBytes(StandardCharsets.UTF_8);
+      orderId = orderIdOf(mapper, text);
+    }
+    String key = node.get("key").isNull() ? null : node.get("key").asText();
+    return new Case(name, expect, orderId, key, value, headers);
+  }
+
+  private static String orderIdOf(ObjectMapper mapper, String text) {
+    try {
+      JsonNode order = mapper.readTree(text);
+      return order != null && order.has("orderId") ? order.get("orderId").asText() : null;
+    } catch (IOException notJson) {
+      return null;
+    }
+  }
+}
