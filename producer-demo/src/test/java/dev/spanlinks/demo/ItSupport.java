@@ -59,7 +59,9 @@ final class ItSupport {
     lines.add("spanlinks.batches.topic=batches-" + id);
     lines.add("spanlinks.late.topic=late-" + id);
     lines.add("errors.dead.letter.queue.topic.name=dlq-" + id);
-    lines.add("spanlinks.idle.close.ms=2000");
+    if (!extra.containsKey("spanlinks.idle.close.ms")) {
+      lines.add("spanlinks.idle.close.ms=2000");
+    }
     lines.add("spanlinks.close.check.interval.ms=200");
     extra.forEach((key, value) -> lines.add(key + "=" + value));
     return Files.writeString(dir.resolve("spanlinks.properties"), String.join("\n", lines) + "\n");
