@@ -116,9 +116,10 @@ class ReplayRoundTripIT {
                 export.toString()),
             logs.resolve(original + "-export.log"));
     assertThat(exported).contains("exported " + ORDERS + " records from orders-" + original);
-    long[] lines = {0};
-    RecordFile.forEach(export, record -> lines[0]++);
-    assertThat(lines[0]).isEqualTo(ORDERS);
+    List<Integer> exportedPartitions = new java.util.ArrayList<>();
+    RecordFile.forEach(export, record -> exportedPartitions.add(record.partition()));
+    assertThat(exportedPartitions).hasSize(ORDERS);
+    long partitionsUsed = exportedPartitions.stream().distinct().count();
 
     String imported =
         runCli(
@@ -160,7 +161,8 @@ class ReplayRoundTripIT {
                 "--batches",
                 batches.toString()),
             logs.resolve(original + "-replay.log"));
-    assertThat(replayed).contains("replayed " + ORDERS + " records (3 partitions)");
+    assertThat(replayed)
+        .contains("replayed " + ORDERS + " records (" + partitionsUsed + " partitions)");
     List<OrderBatch> offline = new java.util.ArrayList<>();
     RecordFile.forEach(
         batches,
