@@ -30,6 +30,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String LINKS_PER_SPAN_CONFIG = "spanlinks.links.per.span";
   public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
   public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
+  public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
 
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
@@ -112,6 +113,15 @@ public final class BatchConfig extends AbstractConfig {
                   + " topic: one order from the far future would otherwise advance stream time,"
                   + " close every open window early and make the orders after it late.")
           .define(
+              BATCH_IDS_NAMESPACE_CONFIG,
+              Type.STRING,
+              null,
+              Importance.LOW,
+              "Input of the deterministic batch trace and span ids, with batch key and window"
+                  + " start. Default: application.id. Set it to the original application.id when"
+                  + " re-running old data under a new application.id to re-emit the same batch"
+                  + " ids; set it to something new to keep a re-run's batches apart.")
+          .define(
               REVERSE_LINKS_CONFIG,
               Type.BOOLEAN,
               false,
@@ -182,6 +192,12 @@ public final class BatchConfig extends AbstractConfig {
 
   public long maxFutureMs() {
     return getLong(MAX_FUTURE_MS_CONFIG);
+  }
+
+  /** What batch ids derive from besides batch key and window: the application id by default. */
+  public String batchIdsNamespace() {
+    String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
+    return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
   }
 
   public boolean reverseLinks() {

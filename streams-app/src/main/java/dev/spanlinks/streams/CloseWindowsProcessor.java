@@ -66,7 +66,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.applicationId(),
                 config.ordersTopic(),
                 config.linksPerSpan(),
-                config.reverseLinks()));
+                config.reverseLinks(),
+                config.batchIdsNamespace()));
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);
   }

@@ -258,6 +258,30 @@ class BatchTopologyTest {
   }
 
   @Test
+  void shouldDeriveBatchIdsFromTheNamespaceInsteadOfTheApplicationIdWhenSet() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir,
+            java.util.Map.of(
+                StreamsConfig.APPLICATION_ID_CONFIG,
+                "replay-2",
+                BatchConfig.BATCH_IDS_NAMESPACE_CONFIG,
+                "original-app"))) {
+      fixture.send(traced(1));
+      fixture.send(traced(2).at("2026-01-15T12:00:00Z"));
+      OrderBatch batch = fixture.batches.readValue();
+      BatchIds original =
+          new BatchIds(
+              "original-app", "eu", java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli());
+      assertThat(batch.traceId()).isEqualTo(original.traceId());
+      assertThat(batch.spanId()).isEqualTo(original.spanId(0));
+      // The consumer group on the span stays the application that ran.
+      assertThat(fixture.finishedSpans().get(0).getAttributes().asMap().values())
+          .contains("replay-2");
+    }
+  }
+
+  @Test
   void shouldGiveEachBatchExactlyItsOwnOrders() {
     try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
       List<String> keys = List.of("eu", "us", "apac");

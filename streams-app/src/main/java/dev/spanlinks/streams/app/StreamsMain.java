@@ -17,7 +17,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = StreamsMain.Version.class,
     description = "Batches orders per hour and links every order's span to the batch span.",
-    subcommands = {RunCommand.class, ReportCommand.class})
+    subcommands = {
+      RunCommand.class,
+      ReportCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
+      ReplayCommand.class
+    })
 public final class StreamsMain {
   private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 

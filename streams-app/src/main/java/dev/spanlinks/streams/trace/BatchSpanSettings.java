@@ -12,12 +12,27 @@ import java.util.Objects;
  * @param reverseLinks whether each linked order also gets a {@value BatchSpans#REVERSE_SPAN_NAME}
  *     span in its own trace, linked to the batch span: the way back for backends that cannot query
  *     links in reverse
+ * @param batchIdsNamespace what the deterministic batch ids derive from besides batch key and
+ *     window; the application id unless the user chose another ({@code
+ *     spanlinks.batch.ids.namespace}), so a re-run under a new application id can re-emit the same
+ *     batch ids
  */
 public record BatchSpanSettings(
-    String applicationId, String ordersTopic, int linksPerSpan, boolean reverseLinks) {
+    String applicationId,
+    String ordersTopic,
+    int linksPerSpan,
+    boolean reverseLinks,
+    String batchIdsNamespace) {
+
+  /** Batch ids derived from the application id. */
+  public BatchSpanSettings(
+      String applicationId, String ordersTopic, int linksPerSpan, boolean reverseLinks) {
+    this(applicationId, ordersTopic, linksPerSpan, reverseLinks, applicationId);
+  }
 
   public BatchSpanSettings {
     Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(batchIdsNamespace, "batchIdsNamespace");
     Objects.requireNonNull(ordersTopic, "ordersTopic");
     if (linksPerSpan < 1) {
       throw new IllegalArgumentException("linksPerSpan must be >= 1");

@@ -58,7 +58,7 @@ public final class BatchSpans {
     this.windowStart = windowStart;
     this.windowEnd = windowEnd;
     this.ids =
-        new BatchIds(tracer.settings().applicationId(), batchKey, windowStart.toEpochMilli());
+        new BatchIds(tracer.settings().batchIdsNamespace(), batchKey, windowStart.toEpochMilli());
     this.traceId = ids.traceId();
   }
 
