@@ -2,6 +2,7 @@ package dev.spanlinks.demo;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
+import dev.spanlinks.streams.app.StartupException;
 import dev.spanlinks.streams.app.StreamsRunner;
 import dev.spanlinks.streams.app.TopicSettings;
 import dev.spanlinks.streams.model.OrderBatch;
@@ -177,19 +178,24 @@ final class DemoCommand implements Callable<Integer> {
           Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(hours + 1L));
       double speed = hours * 3600.0 / (count / rate);
       err.printf("producing %,d orders over %d simulated hours from %s ...%n", count, hours, start);
-      produced =
-          producer.produce(
-              new OrderProducer.Settings(
-                  config.ordersTopic(),
-                  count,
-                  rate,
-                  batchKeys,
-                  start,
-                  speed,
-                  invalidRatio,
-                  untracedRatio,
-                  System.nanoTime()),
-              err);
+      try {
+        produced =
+            producer.produce(
+                new OrderProducer.Settings(
+                    config.ordersTopic(),
+                    count,
+                    rate,
+                    batchKeys,
+                    start,
+                    speed,
+                    invalidRatio,
+                    untracedRatio,
+                    System.nanoTime()),
+                err);
+      } catch (org.apache.kafka.common.KafkaException e) {
+        throw new StartupException(
+            "Cannot send orders to Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+      }
       producerTelemetry.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
       err.printf("waiting for every window to close (%d valid orders) ...%n", produced.valid());
       batches = awaitBatches(config.batchesTopic(), produced.valid());

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -43,17 +45,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     Path dataDir = Files.createTempDirectory("spanlinks-kafka-");
     int brokerPort = freePort();
     int controllerPort = freePort();
-    Properties props = new Properties();
-    props.put("process.roles", "broker,controller");
-    props.put("node.id", "1");
-    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    Properties props = singleNode(dataDir, controllerPort);
     props.put(
         "listeners",
         "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-    props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.putAll(overrides);
+
+    format(dataDir, props);
+    return new EmbeddedKafka(dataDir, props, "127.0.0.1:" + brokerPort);
+  }
+
+  /** What every single-node broker of ours needs, whatever its listeners. */
+  private static Properties singleNode(Path dataDir, int controllerPort) {
+    Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", "1");
+    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put("controller.listener.names", "CONTROLLER");
     props.put("log.dirs", dataDir.resolve("logs").toString());
     // Single node: internal topics cannot have more replicas than brokers, or consumers never
     // find a coordinator and exactly_once_v2 hangs.
@@ -64,10 +75,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("offsets.topic.num.partitions", "5");
     // Demo and test data carry event times of the past: keep it regardless of its timestamps.
     props.put("log.retention.ms", "-1");
-    props.putAll(overrides);
-
-    format(dataDir, props);
-    return new EmbeddedKafka(dataDir, props, "127.0.0.1:" + brokerPort);
+    return props;
   }
 
   private static KafkaRaftServer startServer(Properties props) {
@@ -78,6 +86,99 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public static EmbeddedKafka start() throws IOException {
     return start(Map.of());
+  }
+
+  /**
+   * A SCRAM-SHA-512 user the broker knows from the moment it is formatted. Its {@code toString}
+   * hides the password, so a failing assertion never prints it.
+   */
+  public record ScramUser(String name, String password) {
+    public static final String MECHANISM = "SCRAM-SHA-512";
+
+    public ScramUser {
+      // StorageTool parses "name=...,password=..." itself; keep both to characters it cannot
+      // misread.
+      for (String part : List.of(name, password)) {
+        if (!part.matches("[A-Za-z0-9_.-]+")) {
+          throw new IllegalArgumentException("SCRAM user names and passwords: [A-Za-z0-9_.-]+");
+        }
+      }
+    }
+
+    /** The {@code sasl.jaas.config} line a client logs in with. */
+    public String jaasConfig() {
+      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+          + name
+          + "\" password=\""
+          + password
+          + "\";";
+    }
+
+    /** What a Kafka client needs besides {@code bootstrap.servers} to log in as this user. */
+    public Map<String, String> clientProperties() {
+      return Map.of(
+          "security.protocol",
+          "SASL_PLAINTEXT",
+          "sasl.mechanism",
+          MECHANISM,
+          "sasl.jaas.config",
+          jaasConfig());
+    }
+
+    @Override
+    public String toString() {
+      return "ScramUser[name=" + name + ", password=[hidden]]";
+    }
+  }
+
+  /**
+   * A broker whose only client listener requires SASL/SCRAM-SHA-512 ({@code SASL_PLAINTEXT}), with
+   * {@code users} created at format time; {@link #bootstrapServers()} names that listener. The
+   * broker talks to itself over a plaintext loopback listener of its own and to its controller over
+   * the plaintext {@code CONTROLLER} listener, so only clients have to log in. {@code overrides}
+   * are applied last, as in {@link #start(Map)}.
+   */
+  public static EmbeddedKafka startWithSasl(List<ScramUser> users, Map<String, String> overrides)
+      throws IOException {
+    if (users.isEmpty()) {
+      throw new IllegalArgumentException("A SASL broker needs at least one user");
+    }
+    Path dataDir = Files.createTempDirectory("spanlinks-kafka-sasl-");
+    int clientPort = freePort();
+    int internalPort = freePort();
+    int controllerPort = freePort();
+    Properties props = singleNode(dataDir, controllerPort);
+    props.put(
+        "listeners",
+        "CLIENT://127.0.0.1:"
+            + clientPort
+            + ",INTERNAL://127.0.0.1:"
+            + internalPort
+            + ",CONTROLLER://127.0.0.1:"
+            + controllerPort);
+    props.put(
+        "advertised.listeners",
+        "CLIENT://127.0.0.1:" + clientPort + ",INTERNAL://127.0.0.1:" + internalPort);
+    props.put("inter.broker.listener.name", "INTERNAL");
+    props.put(
+        "listener.security.protocol.map",
+        "CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("sasl.enabled.mechanisms", ScramUser.MECHANISM);
+    // The broker side of SCRAM needs the login module but no credentials: it checks clients
+    // against the SCRAM credentials in the cluster metadata.
+    props.put(
+        "listener.name.client.scram-sha-512.sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    props.putAll(overrides);
+
+    List<String> scram = new ArrayList<>();
+    for (ScramUser user : users) {
+      scram.add("--add-scram");
+      scram.add(
+          ScramUser.MECHANISM + "=[name=" + user.name() + ",password=" + user.password() + "]");
+    }
+    format(dataDir, props, scram);
+    return new EmbeddedKafka(dataDir, props, "127.0.0.1:" + clientPort);
   }
 
   public String bootstrapServers() {
@@ -108,22 +209,30 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** What {@code kafka-storage.sh format} does; its main would call System.exit. */
   private static void format(Path dataDir, Properties props) throws IOException {
+    format(dataDir, props, List.of());
+  }
+
+  /** As {@link #format(Path, Properties)}, with further arguments such as {@code --add-scram}. */
+  private static void format(Path dataDir, Properties props, List<String> extraArgs)
+      throws IOException {
     Path config = dataDir.resolve("server.properties");
     try (Writer writer = Files.newBufferedWriter(config)) {
       props.store(writer, "spanlinks embedded broker");
     }
     ByteArrayOutputStream output = new ByteArrayOutputStream();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "format",
+                "--cluster-id",
+                Uuid.randomUuid().toString(),
+                "--config",
+                config.toString(),
+                "--ignore-formatted"));
+    args.addAll(extraArgs);
     int exit =
         StorageTool.execute(
-            new String[] {
-              "format",
-              "--cluster-id",
-              Uuid.randomUuid().toString(),
-              "--config",
-              config.toString(),
-              "--ignore-formatted"
-            },
-            new PrintStream(output, true, StandardCharsets.UTF_8));
+            args.toArray(String[]::new), new PrintStream(output, true, StandardCharsets.UTF_8));
     if (exit != 0) {
       throw new IllegalStateException(
           "Formatting the embedded broker's storage failed: "

@@ -31,9 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -52,6 +54,9 @@ final class OrderProducer implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  // The first send that failed (no broker, failed authentication, ...): it ends the run, so a
+  // failing cluster is never reported as orders produced.
+  private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
 
   /** What to produce. */
   record Settings(
@@ -87,6 +92,11 @@ final class OrderProducer implements AutoCloseable {
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
   }
 
+  /**
+   * Sends the orders and waits until the broker has them.
+   *
+   * @throws KafkaException the first send that failed; no further orders are sent after it
+   */
   Result produce(Settings settings, PrintWriter progress) throws InterruptedException {
     Random random = new Random(settings.seed());
     String run = Long.toString(settings.seed() & 0xffffff, 36);
@@ -96,6 +106,7 @@ final class OrderProducer implements AutoCloseable {
     long startNanos = System.nanoTime();
     int reported = 0;
     for (int i = 0; i < settings.count(); i++) {
+      throwIfSendFailed();
       pace(settings.ratePerSecond(), startNanos, i);
       String key = settings.batchKeys().get(i % settings.batchKeys().size());
       String orderId = "order-" + run + "-" + i;
@@ -113,7 +124,7 @@ final class OrderProducer implements AutoCloseable {
       ProducerRecord<String, byte[]> record = new ProducerRecord<>(settings.topic(), key, value);
       if (isUntraced) {
         untraced++;
-        producer.send(record);
+        producer.send(record, (metadata, exception) -> recordFailure(exception));
       } else {
         SpanContext sent = sendTraced(record, orderId, createdAt);
         if (!isInvalid) {
@@ -128,6 +139,7 @@ final class OrderProducer implements AutoCloseable {
       }
     }
     producer.flush();
+    throwIfSendFailed();
     return new Result(settings.count(), invalid, untraced, List.copyOf(traced));
   }
 
@@ -158,11 +170,28 @@ final class OrderProducer implements AutoCloseable {
                 send.setStatus(StatusCode.ERROR, exception.getClass().getSimpleName());
               }
               send.end();
+              recordFailure(exception);
             });
       }
       return send.getSpanContext();
     } finally {
       request.end();
+    }
+  }
+
+  private void recordFailure(Exception exception) {
+    if (exception != null) {
+      sendFailure.compareAndSet(null, exception);
+    }
+  }
+
+  private void throwIfSendFailed() {
+    Exception failure = sendFailure.get();
+    if (failure instanceof KafkaException kafka) {
+      throw kafka;
+    }
+    if (failure != null) {
+      throw new KafkaException(failure.getMessage(), failure);
     }
   }
 

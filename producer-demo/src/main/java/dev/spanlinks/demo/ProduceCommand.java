@@ -1,11 +1,21 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.streams.app.StartupException;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,9 +31,16 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap-servers",
       defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-      required = true,
-      description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+      description =
+          "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS, or the config file's).")
   String bootstrapServers;
+
+  @Option(
+      names = "--config",
+      description =
+          "Properties file of Kafka producer keys (security.protocol, sasl.*, ssl.*,"
+              + " config.providers, ...); --bootstrap-servers overrides its bootstrap.servers.")
+  Path configFile;
 
   @Option(names = "--topic", defaultValue = "orders", description = "Default: ${DEFAULT-VALUE}.")
   String topic;
@@ -78,11 +95,25 @@ final class ProduceCommand implements Callable<Integer> {
             invalidRatio,
             untracedRatio,
             seed == null ? System.nanoTime() : seed);
+    Map<String, Object> kafkaSettings = kafkaSettings();
+    Object bootstrap = kafkaSettings.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
     try (OpenTelemetrySdk openTelemetry = producerTelemetry();
-        OrderProducer producer =
-            new OrderProducer(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), openTelemetry)) {
-      OrderProducer.Result result = producer.produce(settings, spec.commandLine().getErr());
+        OrderProducer producer = new OrderProducer(kafkaSettings, openTelemetry)) {
+      OrderProducer.Result result;
+      try {
+        result = producer.produce(settings, spec.commandLine().getErr());
+      } catch (AuthenticationException e) {
+        throw new StartupException(
+            "Cannot connect to Kafka at "
+                + bootstrap
+                + ": authentication failed ("
+                + e.getMessage()
+                + ")",
+            e);
+      } catch (KafkaException e) {
+        throw new StartupException(
+            "Cannot send to Kafka at " + bootstrap + ": " + e.getMessage(), e);
+      }
       spec.commandLine()
           .getOut()
           .printf(
@@ -94,6 +125,30 @@ final class ProduceCommand implements Callable<Integer> {
           .join(10, java.util.concurrent.TimeUnit.SECONDS);
     }
     return 0;
+  }
+
+  /** The config file's keys, then {@code --bootstrap-servers} over its bootstrap.servers. */
+  private Map<String, Object> kafkaSettings() throws IOException {
+    Map<String, Object> settings = new HashMap<>();
+    if (configFile != null) {
+      Properties file = new Properties();
+      try (Reader reader = Files.newBufferedReader(configFile)) {
+        file.load(reader);
+      } catch (NoSuchFileException e) {
+        throw new StartupException("Config file not found: " + configFile);
+      }
+      file.forEach((key, value) -> settings.put(key.toString(), value));
+    }
+    if (bootstrapServers != null && !bootstrapServers.isBlank()) {
+      settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+    if (!settings.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "No Kafka cluster given: use --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS, or"
+              + " bootstrap.servers in --config");
+    }
+    return settings;
   }
 
   private void validate() {

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ final class KafkaTopics {
           }
         }
       }
+    } catch (AuthenticationException e) {
+      throw authenticationFailed(bootstrap, e);
     } catch (KafkaException e) {
       throw new StartupException(
           "Cannot connect to Kafka at " + bootstrap + ": " + e.getMessage(), e);
@@ -79,6 +82,9 @@ final class KafkaTopics {
       throw new StartupException(
           "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof AuthenticationException failed) {
+        throw authenticationFailed(bootstrap, failed);
+      }
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
         throw new StartupException(
             "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
@@ -89,6 +95,21 @@ final class KafkaTopics {
       Thread.currentThread().interrupt();
       throw new StartupException("Interrupted while checking topics", e);
     }
+  }
+
+  /**
+   * Kafka's own message says which mechanism failed and never holds the credentials; the cause is
+   * kept for a debugger but not printed.
+   */
+  private static StartupException authenticationFailed(
+      String bootstrap, AuthenticationException e) {
+    return new StartupException(
+        "Cannot connect to Kafka at "
+            + bootstrap
+            + ": authentication failed ("
+            + e.getMessage()
+            + ")",
+        e);
   }
 
   private static NewTopic newTopic(String name, TopicSettings settings) {

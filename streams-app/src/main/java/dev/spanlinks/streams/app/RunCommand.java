@@ -78,6 +78,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BatchConfig config = new BatchConfig(settings());
+    // BatchConfig, as every AbstractConfig, has already run the config providers.
+    ConfigVariables.requireResolved(config.originals());
     OpenTelemetry openTelemetry;
     if (SpanlinksTelemetry.javaAgentAttached()) {
       openTelemetry = SpanlinksTelemetry.fromJavaAgent(config.linksPerSpan());

@@ -60,6 +60,50 @@ class StreamsMainTest {
   }
 
   @Test
+  void shouldRefuseAnUnresolvedConfigVariableWithoutPrintingTheValue() throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("sasl.properties"),
+            String.join(
+                "\n",
+                "config.providers=env",
+                "config.providers.env.class="
+                    + "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+                "security.protocol=SASL_PLAINTEXT",
+                "sasl.mechanism=SCRAM-SHA-512",
+                "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+                    + " username=\"user-not-a-secret\""
+                    + " password=\"${env:SPANLINKS_TEST_VARIABLE_NEVER_SET}\";",
+                ""));
+    assertThat(run("--config", config.toString(), "--bootstrap-servers", "127.0.0.1:1"))
+        .isEqualTo(2);
+    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(err.toString())
+        .startsWith(
+            "spanlinks: sasl.jaas.config refers to ${env:SPANLINKS_TEST_VARIABLE_NEVER_SET}")
+        .doesNotContain("user-not-a-secret", "ScramLoginModule");
+  }
+
+  @Test
+  void shouldRefuseAVariableOutsideTheEnvProvidersAllowlist() throws Exception {
+    // PATH is set in every environment; the allowlist hides it from the provider all the same.
+    Path config =
+        Files.writeString(
+            dir.resolve("allowlist.properties"),
+            String.join(
+                "\n",
+                "config.providers=env",
+                "config.providers.env.class="
+                    + "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+                "config.providers.env.param.allowlist.pattern=SPANLINKS_.*",
+                "sasl.jaas.config=x required password=\"${env:PATH}\";",
+                ""));
+    assertThat(run("--config", config.toString(), "--bootstrap-servers", "127.0.0.1:1"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("refers to ${env:PATH}", "allowlist.pattern");
+  }
+
+  @Test
   void shouldReportMissingConfigFile() {
     assertThat(run("--config", dir.resolve("missing.properties").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("Config file not found");
