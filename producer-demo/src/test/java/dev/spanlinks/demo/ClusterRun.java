@@ -89,8 +89,28 @@ final class ClusterRun implements AutoCloseable {
     return new ClusterRun(bootstrapServers, id, dir, partitions);
   }
 
+  String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  String ordersTopic() {
+    return "orders-" + id;
+  }
+
   String batchesTopic() {
     return "batches-" + id;
+  }
+
+  String lateTopic() {
+    return "late-" + id;
+  }
+
+  String deadLetterTopic() {
+    return "dlq-" + id;
+  }
+
+  List<OtlpReceiver.ReceivedSpan> spans() {
+    return receiver.spans();
   }
 
   /**
@@ -150,7 +170,7 @@ final class ClusterRun implements AutoCloseable {
     double speed = Duration.ofHours(5).toSeconds() * (double) rate / count;
     OrderProducer.Settings settings =
         new OrderProducer.Settings(
-            "orders-" + id, count, rate, BATCH_KEYS, start, speed, 0.02, 0.05, 11);
+            ordersTopic(), count, rate, BATCH_KEYS, start, speed, 0.02, 0.05, 11);
     return CompletableFuture.supplyAsync(
         () -> {
           try (OrderProducer producer =

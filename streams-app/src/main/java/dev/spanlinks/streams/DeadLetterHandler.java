@@ -30,9 +30,12 @@ import org.slf4j.LoggerFactory;
  * both paths end here.
  *
  * <p>The dead-letter record keeps the original key, value, timestamp and headers, and adds the
- * standard {@code __streams.errors.*} headers; {@code __streams.errors.message} is the reason. An
- * {@link InvalidOrderException} is bad input: processing resumes. Any other exception is a bug: the
- * record is still dead-lettered, then the application stops.
+ * standard {@code __streams.errors.*} headers. A timestamp ahead of the wall clock (an order from
+ * the far future) becomes the time of dead-lettering: brokers reject records more than {@code
+ * message.timestamp.after.max.ms} (one hour by default) ahead, which would stop the application.
+ * {@code __streams.errors.message} is the reason. An {@link InvalidOrderException} is bad input:
+ * processing resumes. Any other exception is a bug: the record is still dead-lettered, then the
+ * application stops.
  */
 public final class DeadLetterHandler
     implements DeserializationExceptionHandler, ProcessingExceptionHandler {
@@ -154,7 +157,8 @@ public final class DeadLetterHandler
     add(headers, HEADER_TOPIC, String.valueOf(context.topic()));
     add(headers, HEADER_PARTITION, Integer.toString(context.partition()));
     add(headers, HEADER_OFFSET, Long.toString(context.offset()));
-    return new ProducerRecord<>(deadLetterTopic, null, timestamp, key, value, headers);
+    long notInTheFuture = Math.min(timestamp, System.currentTimeMillis());
+    return new ProducerRecord<>(deadLetterTopic, null, notInTheFuture, key, value, headers);
   }
 
   private static void add(Headers headers, String key, String value) {
