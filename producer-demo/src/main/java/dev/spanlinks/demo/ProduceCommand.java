@@ -1,17 +1,14 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.streams.app.KafkaClientOptions;
 import dev.spanlinks.streams.app.StartupException;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
@@ -103,13 +100,7 @@ final class ProduceCommand implements Callable<Integer> {
       try {
         result = producer.produce(settings, spec.commandLine().getErr());
       } catch (AuthenticationException e) {
-        throw new StartupException(
-            "Cannot connect to Kafka at "
-                + bootstrap
-                + ": authentication failed ("
-                + e.getMessage()
-                + ")",
-            e);
+        throw StartupException.authenticationFailed(bootstrap, e);
       } catch (KafkaException e) {
         throw new StartupException(
             "Cannot send to Kafka at " + bootstrap + ": " + e.getMessage(), e);
@@ -131,13 +122,7 @@ final class ProduceCommand implements Callable<Integer> {
   private Map<String, Object> kafkaSettings() throws IOException {
     Map<String, Object> settings = new HashMap<>();
     if (configFile != null) {
-      Properties file = new Properties();
-      try (Reader reader = Files.newBufferedReader(configFile)) {
-        file.load(reader);
-      } catch (NoSuchFileException e) {
-        throw new StartupException("Config file not found: " + configFile);
-      }
-      file.forEach((key, value) -> settings.put(key.toString(), value));
+      settings.putAll(KafkaClientOptions.loadProperties(configFile));
     }
     if (bootstrapServers != null && !bootstrapServers.isBlank()) {
       settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

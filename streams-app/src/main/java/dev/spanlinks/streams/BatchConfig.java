@@ -87,7 +87,10 @@ public final class BatchConfig extends AbstractConfig {
               ConfigDef.Range.atLeast(1),
               Importance.MEDIUM,
               "After a task has seen no input for this long (wall-clock time), wall-clock time"
-                  + " stands in for stream time, so the last window closes on a quiet topic.")
+                  + " stands in for stream time, so the last window closes on a quiet topic. An"
+                  + " idle close moves the closed-through boundary only past the windows it"
+                  + " emits: orders of the past that arrive later (a replay, a producer back from"
+                  + " an outage) are not late for the hours after them.")
           .define(
               CLOSE_CHECK_INTERVAL_MS_CONFIG,
               Type.LONG,
@@ -111,7 +114,10 @@ public final class BatchConfig extends AbstractConfig {
               Importance.MEDIUM,
               "Orders whose event time is further ahead of the wall clock go to the dead-letter"
                   + " topic: one order from the far future would otherwise advance stream time,"
-                  + " close every open window early and make the orders after it late.")
+                  + " close every open window early and make the orders after it late. Keep it at"
+                  + " or below the brokers' message.timestamp.after.max.ms (1 h by default): batch"
+                  + " and changelog records carry event times, and a broker rejects records"
+                  + " further ahead than that.")
           .define(
               BATCH_IDS_NAMESPACE_CONFIG,
               Type.STRING,

@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The cluster options of {@code export} and {@code import}: a Kafka-style properties file whose
- * client keys pass through (security, timeouts, ...), and the bootstrap servers.
+ * client keys pass through (security, timeouts, ...), and the bootstrap servers. {@code run} and
+ * the demo's {@code produce} read their files the same way.
  */
-final class KafkaClientOptions {
+public final class KafkaClientOptions {
   @Option(
       names = "--bootstrap-servers",
       defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
@@ -31,6 +32,15 @@ final class KafkaClientOptions {
 
   /** The client settings, bootstrap servers included. */
   Map<String, Object> settings() throws IOException {
+    return clientSettings(configFile, bootstrapServers);
+  }
+
+  /**
+   * The file's keys (none when {@code configFile} is null), then {@code bootstrapServers} over its
+   * {@code bootstrap.servers}; fails when neither names a cluster.
+   */
+  static Map<String, Object> clientSettings(Path configFile, String bootstrapServers)
+      throws IOException {
     Map<String, Object> settings = new HashMap<>();
     if (configFile != null) {
       settings.putAll(loadProperties(configFile));
@@ -46,7 +56,8 @@ final class KafkaClientOptions {
     return settings;
   }
 
-  static Map<String, Object> loadProperties(Path file) throws IOException {
+  /** A Kafka-style properties file as client settings; a missing file is a one-line error. */
+  public static Map<String, Object> loadProperties(Path file) throws IOException {
     Properties properties = new Properties();
     try (Reader reader = Files.newBufferedReader(file)) {
       properties.load(reader);

@@ -74,7 +74,7 @@ final class KafkaTopics {
         }
       }
     } catch (AuthenticationException e) {
-      throw authenticationFailed(bootstrap, e);
+      throw StartupException.authenticationFailed(bootstrap, e);
     } catch (KafkaException e) {
       throw new StartupException(
           "Cannot connect to Kafka at " + bootstrap + ": " + e.getMessage(), e);
@@ -83,7 +83,7 @@ final class KafkaTopics {
           "Cannot reach Kafka at " + bootstrap + " within " + timeout.toSeconds() + " s", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof AuthenticationException failed) {
-        throw authenticationFailed(bootstrap, failed);
+        throw StartupException.authenticationFailed(bootstrap, failed);
       }
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
         throw new StartupException(
@@ -95,21 +95,6 @@ final class KafkaTopics {
       Thread.currentThread().interrupt();
       throw new StartupException("Interrupted while checking topics", e);
     }
-  }
-
-  /**
-   * Kafka's own message says which mechanism failed and never holds the credentials; the cause is
-   * kept for a debugger but not printed.
-   */
-  private static StartupException authenticationFailed(
-      String bootstrap, AuthenticationException e) {
-    return new StartupException(
-        "Cannot connect to Kafka at "
-            + bootstrap
-            + ": authentication failed ("
-            + e.getMessage()
-            + ")",
-        e);
   }
 
   private static NewTopic newTopic(String name, TopicSettings settings) {

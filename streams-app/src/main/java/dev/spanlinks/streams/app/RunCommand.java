@@ -5,16 +5,11 @@ import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,25 +109,9 @@ final class RunCommand implements Callable<Integer> {
   Map<String, Object> settings() throws IOException {
     Map<String, Object> settings = new HashMap<>();
     settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "spanlinks");
-    if (configFile != null) {
-      Properties file = new Properties();
-      try (Reader reader = Files.newBufferedReader(configFile)) {
-        file.load(reader);
-      } catch (NoSuchFileException e) {
-        throw new StartupException("Config file not found: " + configFile);
-      }
-      file.forEach((key, value) -> settings.put(key.toString(), value));
-    }
-    if (bootstrapServers != null && !bootstrapServers.isBlank()) {
-      settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    }
+    settings.putAll(KafkaClientOptions.clientSettings(configFile, bootstrapServers));
     if (applicationId != null) {
       settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    }
-    if (!settings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
-      throw new StartupException(
-          "No Kafka cluster given: use --bootstrap-servers, KAFKA_BOOTSTRAP_SERVERS, or"
-              + " bootstrap.servers in --config");
     }
     return settings;
   }

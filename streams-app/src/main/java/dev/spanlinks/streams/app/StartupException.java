@@ -1,5 +1,7 @@
 package dev.spanlinks.streams.app;
 
+import org.apache.kafka.common.errors.AuthenticationException;
+
 /**
  * A reason the application cannot start or keep running that the user can act on. Its message is
  * printed as one line, without a stack trace.
@@ -13,5 +15,20 @@ public final class StartupException extends RuntimeException {
 
   public StartupException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * A rejected login. Kafka's own message says which mechanism failed and never holds the
+   * credentials; the cause is kept for a debugger but not printed.
+   */
+  public static StartupException authenticationFailed(
+      Object bootstrapServers, AuthenticationException e) {
+    return new StartupException(
+        "Cannot connect to Kafka at "
+            + bootstrapServers
+            + ": authentication failed ("
+            + e.getMessage()
+            + ")",
+        e);
   }
 }
