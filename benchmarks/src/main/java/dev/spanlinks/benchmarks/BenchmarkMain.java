@@ -36,7 +36,8 @@ public final class BenchmarkMain {
           "Scenarios (default: throughput list scaling e2e):",
           "  throughput  TopologyTestDriver, spanlinks vs the untraced DSL count",
           "  list        the list-in-an-aggregate design at 1k, 10k, 100k orders",
-          "  list100k    only its 100k row (a single run of the list design: minutes)",
+          "  list10k     its 1k and 10k rows only",
+          "  list100k    its 100k row only (a single run of the list design: minutes)",
           "  scaling     spanlinks cost per order from 1k to 1M orders in one window",
           "  e2e         embedded broker, exactly_once_v2: spanlinks, DSL count, plain consumer",
           "  close1m     1M orders in one window closed by streams-app.jar run in a child JVM"
@@ -93,6 +94,7 @@ public final class BenchmarkMain {
       switch (scenario) {
         case "throughput" -> main.throughput();
         case "list" -> main.listAggregate();
+        case "list10k" -> main.listAggregate(new int[] {1_000, 10_000});
         case "list100k" -> main.listAggregate(new int[] {100_000});
         case "scaling" -> main.scaling();
         case "e2e" -> main.endToEnd();
