@@ -6,13 +6,14 @@ import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -81,6 +83,7 @@ final class LargeWindowClose implements AutoCloseable {
   private final HttpServer otlpSink;
   private final AtomicLong otlpRequests = new AtomicLong();
   private final AtomicLong otlpBytes = new AtomicLong();
+  private boolean keepWorkDir = true;
 
   LargeWindowClose(int orders, String heap, Path streamsJar) throws IOException {
     if (!Files.isRegularFile(streamsJar)) {
@@ -134,6 +137,7 @@ final class LargeWindowClose implements AutoCloseable {
       long[] changelog = changelogSizes();
       long[] gc = peakHeap(gcLog);
       boolean complete = batch.orderCount() == orders && batch.linkedCount() == orders;
+      keepWorkDir = !complete;
       return new Result(
           orders,
           complete,
@@ -345,13 +349,17 @@ final class LargeWindowClose implements AutoCloseable {
     }
   }
 
-  Instant windowStart() {
-    return Instant.ofEpochMilli(windowStartMs);
-  }
-
+  /** Deletes the child's state and logs, unless the run failed: then its log tells why. */
   @Override
   public void close() {
     otlpSink.stop(0);
     broker.close();
+    if (!keepWorkDir) {
+      try (Stream<Path> files = Files.walk(workDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot delete " + workDir, e);
+      }
+    }
   }
 }
