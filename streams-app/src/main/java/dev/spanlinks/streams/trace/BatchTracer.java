@@ -57,8 +57,8 @@ public final class BatchTracer {
   }
 
   /**
-   * Hands every ended span to the exporter and returns when that is done. Only an SDK of ours can
-   * be flushed (the Java agent's is left alone): the result is then already done.
+   * Hands every ended span to the exporter; the result completes once they are exported. Only an
+   * SDK of ours can be flushed (the Java agent's is left alone): the result is then already done.
    */
   CompletableResultCode flushSpans() {
     return sdkTracerProvider == null
