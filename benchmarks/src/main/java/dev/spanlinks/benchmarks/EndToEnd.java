@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,9 +43,15 @@ final class EndToEnd implements AutoCloseable {
   private final String topic = "bench-orders-" + UUID.randomUUID().toString().substring(0, 6);
   private final int orders;
 
-  EndToEnd(int orders) throws IOException {
+  EndToEnd(int orders) throws IOException, InterruptedException, ExecutionException {
     this.broker = EmbeddedKafka.start(Map.of("num.partitions", "3"));
     this.orders = orders;
+    // Created and awaited before the first send: a topic auto-created by the producer's first
+    // metadata request once answered NOT_LEADER to the first batch while later ones were appended,
+    // and the idempotent producer then retried out of order forever.
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+    }
     List<TestRecord<String, byte[]>> input = Inputs.orders(orders, 3, 6);
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(

@@ -31,7 +31,8 @@ final class Inputs {
     return records;
   }
 
-  private static TestRecord<String, byte[]> order(int n, String key, long eventTime) {
+  /** One traced order of batch key {@code key} at {@code eventTime}. */
+  static TestRecord<String, byte[]> order(int n, String key, long eventTime) {
     String json =
         "{\"orderId\":\"order-"
             + n

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -31,6 +32,13 @@ public final class BatchConfig extends AbstractConfig {
   public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
   public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
   public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
+
+  /**
+   * The producer's transaction timeout unless the user sets one: long enough to close a window of a
+   * million orders in one transaction, within the broker's default {@code
+   * transaction.max.timeout.ms} (15 min).
+   */
+  static final int TRANSACTION_TIMEOUT_MS = 300_000;
 
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
@@ -212,12 +220,18 @@ public final class BatchConfig extends AbstractConfig {
 
   /**
    * Properties for {@code KafkaStreams}: every key given, plus spanlinks' defaults where the user
-   * set none: exactly-once processing, refusal of generated names, and invalid orders to the
-   * dead-letter topic.
+   * set none: exactly-once processing with a 5-minute producer transaction timeout, refusal of
+   * generated names, and invalid orders to the dead-letter topic.
    */
   public Properties streamsProperties() {
     Map<String, Object> defaults = new HashMap<>();
     defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // A window closes inside one transaction. Kafka Streams' exactly-once default of 10 s is
+    // shorter than closing a million-order window takes (tens of seconds on 2 cores): the broker
+    // aborts, the producer is fenced, and the close restarts, forever.
+    defaults.put(
+        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        TRANSACTION_TIMEOUT_MS);
     defaults.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     defaults.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic());
     defaults.put(

@@ -29,6 +29,9 @@ class BatchConfigTest {
         .isEqualTo("orders-dlq");
     assertThat(streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
         .isEqualTo(DeadLetterHandler.class.getName());
+    assertThat(streams.get("producer.transaction.timeout.ms"))
+        .as("a million-order window closes in one transaction; Kafka Streams' 10 s is too short")
+        .isEqualTo(300_000);
   }
 
   @Test
@@ -41,6 +44,12 @@ class BatchConfigTest {
                 "errors.dead.letter.queue.topic.name", "bad-orders"));
     assertThat(config.deadLetterTopic()).isEqualTo("bad-orders");
     assertThat(config.streamsProperties().get("processing.guarantee")).isEqualTo("at_least_once");
+    assertThat(
+            new BatchConfig(
+                    Map.of("application.id", "app", "producer.transaction.timeout.ms", 60_000))
+                .streamsProperties()
+                .get("producer.transaction.timeout.ms"))
+        .isEqualTo(60_000);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,18 +19,27 @@ public final class BatchTracer {
   static final String INSTRUMENTATION_SCOPE = "dev.spanlinks.streams";
   private static final Logger log = LoggerFactory.getLogger(BatchTracer.class);
 
-  /** Longest a close waits for its spans to leave; the stream thread must not stall for long. */
-  private static final long FLUSH_TIMEOUT_SECONDS = 5;
+  /**
+   * Chunk spans between two waits for the exporter. A chunk span of 1,000 links holds about 0.4 MB
+   * of heap until it is exported; the batch span processor's queue takes 2,048 spans, so a fast
+   * close and a slower exporter could otherwise hold a whole million-order batch at once.
+   */
+  static final int CHUNKS_PER_EXPORT_WAIT = 32;
 
-  private final OpenTelemetry openTelemetry;
+  /** Longest wait for the exporter; after that the close goes on without waiting. */
+  static final long EXPORT_WAIT_SECONDS = 10;
+
   private final Tracer tracer;
+  private final SdkTracerProvider sdkTracerProvider;
   private final BatchSpanSettings settings;
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
+  private final AtomicBoolean warnedSlowExport = new AtomicBoolean();
 
   public BatchTracer(OpenTelemetry openTelemetry, BatchSpanSettings settings) {
-    this.openTelemetry = openTelemetry;
     this.tracer = openTelemetry.getTracer(INSTRUMENTATION_SCOPE);
+    this.sdkTracerProvider =
+        openTelemetry instanceof OpenTelemetrySdk sdk ? sdk.getSdkTracerProvider() : null;
     this.settings = settings;
   }
 
@@ -40,15 +50,11 @@ public final class BatchTracer {
    * would lose them. Only an SDK of ours can be flushed (not the Java agent's).
    */
   public void exportEndedSpans() {
-    if (openTelemetry instanceof OpenTelemetrySdk sdk) {
-      CompletableResultCode flushed =
-          sdk.getSdkTracerProvider().forceFlush().join(FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (!flushed.isSuccess()) {
-        log.warn(
-            "Batch spans were not exported within {} s; they stay queued in the exporter and are"
-                + " lost if the process dies before they leave. Is the OTLP endpoint reachable?",
-            FLUSH_TIMEOUT_SECONDS);
-      }
+    if (!flushSpans().join(EXPORT_WAIT_SECONDS, TimeUnit.SECONDS).isSuccess()) {
+      log.warn(
+          "Batch spans were not exported within {} s; they stay queued in the exporter and are"
+              + " lost if the process dies before they leave. Is the OTLP endpoint reachable?",
+          EXPORT_WAIT_SECONDS);
     }
   }
 
@@ -63,6 +69,31 @@ public final class BatchTracer {
 
   BatchSpanSettings settings() {
     return settings;
+  }
+
+  /**
+   * Hands every ended span to the exporter; the result completes once they are exported. Only an
+   * SDK of ours can be flushed (the Java agent's is left alone): the result is then already done.
+   */
+  CompletableResultCode flushSpans() {
+    return sdkTracerProvider == null
+        ? CompletableResultCode.ofSuccess()
+        : sdkTracerProvider.forceFlush();
+  }
+
+  /** Waits for an earlier {@link #flushSpans()}; false when the exporter took too long. */
+  boolean awaitExport(CompletableResultCode flush) {
+    if (flush.join(EXPORT_WAIT_SECONDS, TimeUnit.SECONDS).isDone()) {
+      return true;
+    }
+    if (warnedSlowExport.compareAndSet(false, true)) {
+      log.warn(
+          "The span exporter took over {} s for {} chunk spans; closing the batch without waiting"
+              + " for it. Spans may queue up in memory or be dropped by the span processor.",
+          EXPORT_WAIT_SECONDS,
+          CHUNKS_PER_EXPORT_WAIT);
+    }
+    return false;
   }
 
   void warnRandomIdsOnce() {
