@@ -156,10 +156,11 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   /**
    * Emits every batch of the windows that end at or before {@code target}, then forgets them.
    *
-   * <p>An idle close (wall clock standing in for stream time) moves the boundary only past the
-   * windows it emitted, never past empty hours: orders of the past that arrive later (a replayed
-   * topic, a producer back from an outage, a task that has seen no input yet) still find their
-   * windows open, as stream time alone would have left them.
+   * <p>An idle close (wall clock standing in for stream time) moves the boundary only as far as
+   * stream time or the last window it emitted, not on through the empty hours after them: orders of
+   * those hours that arrive later (a replayed topic, a producer back from an outage, a task that
+   * has seen no input yet) still find their windows open, as stream time alone would have left
+   * them.
    */
   private void closeWindowsThrough(long target, boolean idleClose) {
     if (target <= closedThrough) {
