@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,9 +34,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @ExtendWith(KafkaClusterExtension.class)
 class EndToEndIT {
-  private static final Pattern PRODUCED =
-      Pattern.compile("produced ([\\d,]+) orders to \\S+: ([\\d,]+) invalid");
-
   @ParameterizedTest
   @ValueSource(strings = {"http/protobuf", "grpc"})
   void shouldLinkEveryTracedOrderExactlyOnceAcrossTheRealPipeline(
@@ -78,35 +73,15 @@ class EndToEndIT {
             .until(() -> streams.output().contains("spanlinks running"));
 
         Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
-        ChildJvm producer =
-            ChildJvm.start(
-                ItSupport.DEMO_JAR,
-                List.of(
-                    "produce",
-                    "--bootstrap-servers",
-                    kafka.bootstrapServers(),
-                    "--topic",
-                    orders,
-                    "--count",
-                    "400",
-                    "--rate",
-                    "400",
-                    "--start",
-                    start.toString(),
-                    "--speed",
-                    "10800",
-                    "--invalid-ratio",
-                    "0.05",
-                    "--untraced-ratio",
-                    "0.05",
-                    "--seed",
-                    "7"),
+        int invalid =
+            ItSupport.produceDemoOrders(
+                kafka.bootstrapServers(),
+                orders,
+                400,
+                start,
+                7,
                 otel,
                 logs.resolve(id + "-producer.log"));
-        assertThat(producer.awaitExit(60)).as(producer.output()).isZero();
-        Matcher produced = PRODUCED.matcher(producer.output());
-        assertThat(produced.find()).as(producer.output()).isTrue();
-        int invalid = Integer.parseInt(produced.group(2).replace(",", ""));
         int valid = 400 - invalid;
 
         List<ConsumerRecord<String, OrderBatch>> batches =

@@ -70,22 +70,24 @@ class HostileInputIT {
       }
 
       Set<String> deadLettered =
-          caseNames(read(run, run.deadLetterTopic(), expected(cases, "dlq").size()));
-      Set<String> late = caseNames(read(run, run.lateTopic(), expected(cases, "late").size()));
+          caseNames(
+              read(run, run.deadLetterTopic(), HostileCorpus.namesExpecting(cases, "dlq").size()));
+      Set<String> late =
+          caseNames(read(run, run.lateTopic(), HostileCorpus.namesExpecting(cases, "late").size()));
       List<ConsumerRecord<String, OrderBatch>> batches =
           TopicReader.batches(kafka.bootstrapServers(), run.batchesTopic(), 2, TIMEOUT);
       assertThat(app.isAlive()).as("the app never stops").isTrue();
 
-      assertThat(deadLettered).isEqualTo(expected(cases, "dlq"));
-      assertThat(late).isEqualTo(expected(cases, "late"));
+      assertThat(deadLettered).isEqualTo(HostileCorpus.namesExpecting(cases, "dlq"));
+      assertThat(late).isEqualTo(HostileCorpus.namesExpecting(cases, "late"));
       OrderBatch batch =
           batches.stream()
               .map(ConsumerRecord::value)
               .filter(b -> b.windowStart().equals(Instant.parse("2026-01-15T10:00:00Z")))
               .findFirst()
               .orElseThrow();
-      int linked = expected(cases, "linked").size();
-      int unlinked = expected(cases, "unlinked").size();
+      int linked = HostileCorpus.namesExpecting(cases, "linked").size();
+      int unlinked = HostileCorpus.namesExpecting(cases, "unlinked").size();
       assertThat(batch.linkedCount()).isEqualTo(linked + 1);
       assertThat(batch.unlinkedCount()).isEqualTo(unlinked);
       assertThat(deadLettered.size() + late.size() + linked + unlinked).isEqualTo(cases.size());
@@ -140,12 +142,6 @@ class HostileInputIT {
         new ByteArrayDeserializer(),
         n,
         TIMEOUT);
-  }
-
-  private static Set<String> expected(List<HostileCorpus.Case> cases, String expect) {
-    Set<String> names = new HashSet<>();
-    cases.stream().filter(c -> c.expect().equals(expect)).forEach(c -> names.add(c.name()));
-    return names;
   }
 
   private static Set<String> caseNames(List<ConsumerRecord<byte[], byte[]>> records) {

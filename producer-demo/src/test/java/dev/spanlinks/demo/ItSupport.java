@@ -1,13 +1,18 @@
 package dev.spanlinks.demo;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -37,6 +42,54 @@ final class ItSupport {
         Map.of("bootstrap.servers", bootstrapServers),
         new StringSerializer(),
         new StringSerializer());
+  }
+
+  private static final Pattern PRODUCED =
+      Pattern.compile("produced ([\\d,]+) orders to \\S+: ([\\d,]+) invalid");
+
+  /**
+   * Runs {@code producer-demo.jar produce} as users do: {@code count} orders at 400/s from {@code
+   * start}, three simulated hours a second, 5% invalid, 5% without trace context. Waits for a clean
+   * exit; returns how many orders it made invalid.
+   */
+  static int produceDemoOrders(
+      String bootstrapServers,
+      String topic,
+      int count,
+      Instant start,
+      int seed,
+      Map<String, String> env,
+      Path log)
+      throws Exception {
+    ChildJvm producer =
+        ChildJvm.start(
+            DEMO_JAR,
+            List.of(
+                "produce",
+                "--bootstrap-servers",
+                bootstrapServers,
+                "--topic",
+                topic,
+                "--count",
+                Integer.toString(count),
+                "--rate",
+                "400",
+                "--start",
+                start.toString(),
+                "--speed",
+                "10800",
+                "--invalid-ratio",
+                "0.05",
+                "--untraced-ratio",
+                "0.05",
+                "--seed",
+                Integer.toString(seed)),
+            env,
+            log);
+    assertThat(producer.awaitExit(60)).as(producer.output()).isZero();
+    Matcher produced = PRODUCED.matcher(producer.output());
+    assertThat(produced.find()).as(producer.output()).isTrue();
+    return Integer.parseInt(produced.group(2).replace(",", ""));
   }
 
   /** Where child JVM logs go, kept after the run for a failing test's reader. */

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,8 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ReplayRoundTripIT {
-  private static final Pattern PRODUCED =
-      Pattern.compile("produced ([\\d,]+) orders to \\S+: ([\\d,]+) invalid");
   private static final int ORDERS = 400;
 
   @Test
@@ -68,35 +64,16 @@ class ReplayRoundTripIT {
         ChildJvm streams =
             startStreams(originalConfig, receiver, logs.resolve(original + ".log"))) {
       Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
-      ChildJvm producer =
-          ChildJvm.start(
-              ItSupport.DEMO_JAR,
-              List.of(
-                  "produce",
-                  "--bootstrap-servers",
+      int valid =
+          ORDERS
+              - ItSupport.produceDemoOrders(
                   kafka.bootstrapServers(),
-                  "--topic",
                   "orders-" + original,
-                  "--count",
-                  Integer.toString(ORDERS),
-                  "--rate",
-                  "400",
-                  "--start",
-                  start.toString(),
-                  "--speed",
-                  "10800",
-                  "--invalid-ratio",
-                  "0.05",
-                  "--untraced-ratio",
-                  "0.05",
-                  "--seed",
-                  "11"),
-              otel(receiver),
-              logs.resolve(original + "-producer.log"));
-      assertThat(producer.awaitExit(60)).as(producer.output()).isZero();
-      Matcher produced = PRODUCED.matcher(producer.output());
-      assertThat(produced.find()).as(producer.output()).isTrue();
-      int valid = ORDERS - Integer.parseInt(produced.group(2).replace(",", ""));
+                  ORDERS,
+                  start,
+                  11,
+                  otel(receiver),
+                  logs.resolve(original + "-producer.log"));
       first = LiveRun.finish(kafka, "batches-" + original, valid, streams, receiver);
     }
     assertThat(first.batches()).hasSizeGreaterThan(3);

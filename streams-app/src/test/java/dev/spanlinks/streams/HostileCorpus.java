@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -35,6 +37,13 @@ public final class HostileCorpus {
       String name, String expect, String orderId, String key, byte[] value, Headers headers) {}
 
   private HostileCorpus() {}
+
+  /** The names of the cases that must land at {@code expect}. */
+  public static Set<String> namesExpecting(List<Case> cases, String expect) {
+    Set<String> names = new HashSet<>();
+    cases.stream().filter(c -> c.expect().equals(expect)).forEach(c -> names.add(c.name()));
+    return names;
+  }
 
   public static List<Case> load() {
     ObjectMapper mapper = new ObjectMapper();

@@ -31,7 +31,8 @@ class HostileInputTest {
 
   @Test
   void shouldRouteEveryHostileInputToExactlyOnePlace() throws Exception {
-    List<Case> cases = corpus();
+    List<HostileCorpus.Case> corpus = HostileCorpus.load();
+    List<Case> cases = asTestRecords(corpus);
     assertThat(cases).hasSizeGreaterThanOrEqualTo(25);
     try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
       fixture.send(traced(1).at("2026-01-15T09:10:00Z"));
@@ -49,16 +50,16 @@ class HostileInputTest {
               d -> assertThat(d.getRecordTime()).isBeforeOrEqualTo(Instant.now().plusSeconds(1)));
       Set<String> deadLettered = caseNames(deadLetters);
       Set<String> late = caseNames(fixture.late.readRecordsToList());
-      assertThat(deadLettered).isEqualTo(expected(cases, "dlq"));
-      assertThat(late).isEqualTo(expected(cases, "late"));
+      assertThat(deadLettered).isEqualTo(HostileCorpus.namesExpecting(corpus, "dlq"));
+      assertThat(late).isEqualTo(HostileCorpus.namesExpecting(corpus, "late"));
 
       OrderBatch batch =
           fixture.batches.readValuesToList().stream()
               .filter(b -> b.windowStart().equals(Instant.parse("2026-01-15T10:00:00Z")))
               .findFirst()
               .orElseThrow();
-      int linked = expected(cases, "linked").size();
-      int unlinked = expected(cases, "unlinked").size();
+      int linked = HostileCorpus.namesExpecting(corpus, "linked").size();
+      int unlinked = HostileCorpus.namesExpecting(corpus, "unlinked").size();
       assertThat(batch.linkedCount()).isEqualTo(linked + 1);
       assertThat(batch.unlinkedCount()).isEqualTo(unlinked);
       assertThat(deadLettered.size() + late.size() + linked + unlinked).isEqualTo(cases.size());
@@ -82,12 +83,6 @@ class HostileInputTest {
     }
   }
 
-  private static Set<String> expected(List<Case> cases, String expect) {
-    Set<String> names = new HashSet<>();
-    cases.stream().filter(c -> c.expect().equals(expect)).forEach(c -> names.add(c.name()));
-    return names;
-  }
-
   private static Set<String> caseNames(List<? extends TestRecord<?, ?>> records) {
     Set<String> names = new HashSet<>();
     for (TestRecord<?, ?> record : records) {
@@ -97,8 +92,8 @@ class HostileInputTest {
     return names;
   }
 
-  private static List<Case> corpus() {
-    return HostileCorpus.load().stream()
+  private static List<Case> asTestRecords(List<HostileCorpus.Case> corpus) {
+    return corpus.stream()
         .map(
             c ->
                 new Case(
