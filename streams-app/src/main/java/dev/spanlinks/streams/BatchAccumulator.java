@@ -14,30 +14,32 @@ import java.util.TreeMap;
 /**
  * One closing (batch key, window), fed its contributions one by one as the store scan yields them:
  * links go to {@link BatchSpans} chunk by chunk, everything else is a count or a running total, so
- * memory stays bounded whatever the number of orders.
+ * memory stays bounded whatever the number of orders: 16 bytes per order for duplicate detection
+ * ({@link SeenOrderIds}), nothing else per order.
  */
 final class BatchAccumulator {
   private final String batchKey;
   private final long windowStartMs;
   private final long windowEndMs;
   private final BatchSpans spans;
+  private final SeenOrderIds seen = new SeenOrderIds();
   private final SortedMap<String, BigDecimal> totals = new TreeMap<>();
   private long orders;
   private long unlinked;
   private long duplicates;
   private long maxEventTimeMs = Long.MIN_VALUE;
 
-  BatchAccumulator(BatchTracer tracer, String batchKey, long windowStartMs, long windowEndMs) {
-    this.batchKey = batchKey;
-    this.windowStartMs = windowStartMs;
+  BatchAccumulator(BatchTracer tracer, ContributionStore.BatchWindow batch, long windowEndMs) {
+    this.batchKey = batch.batchKey();
+    this.windowStartMs = batch.windowStartMs();
     this.windowEndMs = windowEndMs;
     this.spans =
         tracer.begin(
             batchKey, Instant.ofEpochMilli(windowStartMs), Instant.ofEpochMilli(windowEndMs));
   }
 
-  boolean isFor(ContributionStore.Key key) {
-    return key.windowStartMs() == windowStartMs && key.batchKey().equals(batchKey);
+  boolean isFor(ContributionStore.BatchWindow batch) {
+    return batch.windowStartMs() == windowStartMs && batch.batchKey().equals(batchKey);
   }
 
   /** Some order of this batch arrived sampled; called before the first {@link #add}. */
@@ -45,7 +47,12 @@ final class BatchAccumulator {
     spans.someLinkSampled();
   }
 
+  /** Counts an order id seen before in this batch as a duplicate, and nothing else. */
   void add(Contribution contribution) {
+    if (!seen.add(contribution.orderId())) {
+      duplicates++;
+      return;
+    }
     orders++;
     duplicates += contribution.duplicates();
     if (contribution.linked()) {

@@ -28,7 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one entry per order until its window closes, then emits the window's batches.
+ * Keeps every order of an open window in its batch's current block (see {@link OpenBlocks}) until
+ * the window closes, then emits the window's batches.
  *
  * <p>Close time is this task's stream time (the latest event time seen), or, after {@code
  * spanlinks.idle.close.ms} without input, wall-clock time: stream time only moves when records
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
 final class CloseWindowsProcessor implements Processor<String, CapturedOrder, String, Object> {
   private static final Logger log = LoggerFactory.getLogger(CloseWindowsProcessor.class);
   private static final String CLOSED_THROUGH = "closed-through";
+  private static final String NEXT_BLOCK_ID = "next-block-id";
 
   private final BatchWindows windows;
   private final BatchConfig config;
@@ -52,6 +54,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private KeyValueStore<Bytes, byte[]> contributions;
   private KeyValueStore<String, Long> progress;
   private final Set<Bytes> sampledMarkers = new HashSet<>();
+  private final OpenBlocks openBlocks = new OpenBlocks(this::takeBlockId);
+  private long nextBlockId;
   private long closedThrough;
   private long streamTimeMs = Long.MIN_VALUE;
   private long lastInputWallMs;
@@ -79,6 +83,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     this.progress = context.getStateStore(Names.WINDOW_PROGRESS_STORE);
     Long stored = progress.get(CLOSED_THROUGH);
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
+    Long storedBlockId = progress.get(NEXT_BLOCK_ID);
+    this.nextBlockId = storedBlockId == null ? 0 : storedBlockId;
     this.lastInputWallMs = context.currentSystemTimeMs();
     context.schedule(
         Duration.ofMillis(config.closeCheckIntervalMs()),
@@ -106,15 +112,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   private void store(Record<String, CapturedOrder> record) {
     CapturedOrder captured = record.value();
-    ContributionStore.Key key =
-        new ContributionStore.Key(
-            windows.startOf(record.timestamp()), record.key(), captured.order().orderId());
-    Bytes storeKey = ContributionStore.key(key);
-    byte[] previous = contributions.get(storeKey);
-    int duplicates =
-        previous == null
-            ? 0
-            : ContributionStore.decodeValue(key.orderId(), previous).duplicates() + 1;
+    ContributionStore.BatchWindow batch =
+        new ContributionStore.BatchWindow(windows.startOf(record.timestamp()), record.key());
     Contribution contribution =
         new Contribution(
             captured.order().orderId(),
@@ -124,18 +123,24 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             captured.order().amount(),
             captured.order().currency(),
             captured.spanContext(),
-            duplicates);
-    contributions.put(storeKey, ContributionStore.encodeValue(contribution));
+            0);
+    KeyValue<Bytes, byte[]> block =
+        openBlocks.append(batch, ContributionStore.encodeEntry(contribution));
+    contributions.put(block.key, block.value);
     if (captured.spanContext().isSampled()) {
-      markSampled(key);
+      markSampled(batch);
     }
   }
 
+  private long takeBlockId() {
+    long id = nextBlockId++;
+    progress.put(NEXT_BLOCK_ID, nextBlockId);
+    return id;
+  }
+
   /** Once per batch (and again after a restart, harmlessly): the batch has a sampled order. */
-  private void markSampled(ContributionStore.Key order) {
-    Bytes marker =
-        ContributionStore.key(
-            ContributionStore.Key.sampledMarker(order.windowStartMs(), order.batchKey()));
+  private void markSampled(ContributionStore.BatchWindow batch) {
+    Bytes marker = ContributionStore.sampledMarkerKey(batch);
     if (sampledMarkers.add(marker)) {
       contributions.put(marker, ContributionStore.MARKER_VALUE);
     }
@@ -175,25 +180,21 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     try (KeyValueIterator<Bytes, byte[]> entries = contributions.range(from, to)) {
       while (entries.hasNext()) {
         KeyValue<Bytes, byte[]> entry = entries.next();
-        ContributionStore.Key key = ContributionStore.decodeKey(entry.key);
-        if (open == null || !open.isFor(key)) {
+        ContributionStore.StoredKey key = ContributionStore.decodeKey(entry.key);
+        if (open == null || !open.isFor(key.batch())) {
           emit(open);
-          lastEmittedEnd = Math.max(lastEmittedEnd, key.windowStartMs() + windows.sizeMs());
-          open =
-              new BatchAccumulator(
-                  tracer,
-                  key.batchKey(),
-                  key.windowStartMs(),
-                  key.windowStartMs() + windows.sizeMs());
+          long windowEnd = key.batch().windowStartMs() + windows.sizeMs();
+          lastEmittedEnd = Math.max(lastEmittedEnd, windowEnd);
+          open = new BatchAccumulator(tracer, key.batch(), windowEnd);
         }
         if (key.isSampledMarker()) {
           open.someLinkSampled();
           sampledMarkers.remove(entry.key);
         } else {
-          open.add(ContributionStore.decodeValue(key.orderId(), entry.value));
+          ContributionStore.decodeValue(key, entry.value, open::add);
         }
-        // put(key, null), not delete(key): delete reads the old value back first (one RocksDB
-        // get per order, which we never use); both write the same tombstone.
+        // put(key, null), not delete(key): delete reads the old value back first (a read per
+        // block, never used); both write the same tombstone.
         contributions.put(entry.key, null);
       }
     }
@@ -201,6 +202,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     if (open != null) {
       tracer.exportEndedSpans();
     }
+    openBlocks.forgetWindowsBefore(target);
     long reached =
         idleClose
             ? Math.max(windows.closedThrough(streamTimeMs), Math.min(lastEmittedEnd, target))

@@ -15,6 +15,8 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -22,31 +24,41 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The {@value Names#CONTRIBUTIONS_STORE} store: one entry per order of an open window, and its
- * binary key and value formats.
+ * The {@value Names#CONTRIBUTIONS_STORE} store: the orders of the open windows, in small blocks,
+ * and its binary key and value formats.
  *
- * <p>Key: {@code window start | batch key | order id}. The window start comes first, sign-flipped
+ * <p>Key: {@code window start | batch key | block id}. The window start comes first, sign-flipped
  * and big-endian, so byte order is time order and all windows before a boundary form one range
- * scan; the batch key is length-prefixed, so one batch's entries are contiguous. The order id last
- * makes a redelivered order overwrite its own entry instead of counting twice.
+ * scan; the batch key is length-prefixed, so one batch's blocks are contiguous. The block id (8
+ * bytes, big-endian) is the task's block sequence number, kept in the {@value
+ * Names#WINDOW_PROGRESS_STORE} store: unique within the task, and in arrival order. A key with no
+ * block id marks a batch that has a sampled order.
  *
- * <p>Value: a version byte, then the {@link Contribution} fields; the span context as raw bytes (16
- * + 8 + 1) plus the tracestate as it arrived.
+ * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
+ * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived. A block stops growing
+ * at {@value #MAX_BLOCK_BYTES} bytes, so no changelog record is large, whatever the window size (an
+ * order that alone is larger gets a block of its own).
+ *
+ * <p>Format 1, one entry per order keyed by its order id, is still read, so windows left open by an
+ * older version close normally after an upgrade.
  */
 final class ContributionStore {
-  private static final byte FORMAT_VERSION = 1;
+  static final int MAX_BLOCK_BYTES = 960;
+  private static final byte ENTRY_PER_ORDER_FORMAT = 1;
+  private static final byte BLOCK_FORMAT = 2;
 
   private ContributionStore() {}
 
-  /** Entry key parts. */
-  record Key(long windowStartMs, String batchKey, String orderId) {
-    /** The key of the "some order arrived sampled" marker of a batch. */
-    static Key sampledMarker(long windowStartMs, String batchKey) {
-      return new Key(windowStartMs, batchKey, "");
-    }
+  /** One batch: a batch key in one window. */
+  record BatchWindow(long windowStartMs, String batchKey) {}
 
+  /**
+   * A decoded key: the batch, and what follows it (a block id; an order id in format 1; nothing for
+   * the sampled marker).
+   */
+  record StoredKey(BatchWindow batch, byte[] suffix) {
     boolean isSampledMarker() {
-      return orderId.isEmpty();
+      return suffix.length == 0;
     }
   }
 
@@ -54,23 +66,23 @@ final class ContributionStore {
   static final byte[] MARKER_VALUE = {0};
 
   static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
-    // No record cache: every key is written once (per order) and deleted once (at close), and a
-    // window stays open for many commit intervals, so the cache coalesces nothing, yet its own
-    // bookkeeping took about a quarter of the stream thread's samples (profiled end to end): a
-    // cache
-    // put, a dirty-key flush and a merged cache-and-RocksDB iterator per entry.
+    // The record cache is what keeps the changelog small: an order rewrites its block, the cache
+    // keeps only the block's latest value, and the commit writes it once (one changelog record per
+    // block per commit, not one per order).
     return Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(Names.CONTRIBUTIONS_STORE),
             Serdes.Bytes(),
             Serdes.ByteArray())
-        .withCachingDisabled();
+        .withCachingEnabled();
   }
 
   static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore() {
+    // Cached too: the block sequence number moves with every new block.
     return Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-        Serdes.String(),
-        Serdes.Long());
+            Stores.persistentKeyValueStore(Names.WINDOW_PROGRESS_STORE),
+            Serdes.String(),
+            Serdes.Long())
+        .withCachingEnabled();
   }
 
   /** The smallest key of window {@code windowStartMs}: entries of that window sort after it. */
@@ -78,80 +90,129 @@ final class ContributionStore {
     return Bytes.wrap(ByteBuffer.allocate(8).putLong(windowStartMs ^ Long.MIN_VALUE).array());
   }
 
-  static Bytes key(Key key) {
-    byte[] batchKey = key.batchKey().getBytes(StandardCharsets.UTF_8);
-    byte[] orderId = key.orderId().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + batchKey.length + orderId.length);
-    buffer.putLong(key.windowStartMs() ^ Long.MIN_VALUE);
-    buffer.putInt(batchKey.length).put(batchKey).put(orderId);
+  static Bytes blockKey(BatchWindow batch, long blockId) {
+    return key(batch, ByteBuffer.allocate(8).putLong(blockId).array());
+  }
+
+  static Bytes sampledMarkerKey(BatchWindow batch) {
+    return key(batch, new byte[0]);
+  }
+
+  static Bytes key(BatchWindow batch, byte[] suffix) {
+    byte[] batchKey = batch.batchKey().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + batchKey.length + suffix.length);
+    buffer.putLong(batch.windowStartMs() ^ Long.MIN_VALUE);
+    buffer.putInt(batchKey.length).put(batchKey).put(suffix);
     return Bytes.wrap(buffer.array());
   }
 
-  static Key decodeKey(Bytes bytes) {
+  static StoredKey decodeKey(Bytes bytes) {
     ByteBuffer buffer = ByteBuffer.wrap(bytes.get());
     long windowStart = buffer.getLong() ^ Long.MIN_VALUE;
     byte[] batchKey = new byte[buffer.getInt()];
     buffer.get(batchKey);
-    byte[] orderId = new byte[buffer.remaining()];
-    buffer.get(orderId);
-    return new Key(
-        windowStart,
-        new String(batchKey, StandardCharsets.UTF_8),
-        new String(orderId, StandardCharsets.UTF_8));
+    byte[] suffix = new byte[buffer.remaining()];
+    buffer.get(suffix);
+    return new StoredKey(
+        new BatchWindow(windowStart, new String(batchKey, StandardCharsets.UTF_8)), suffix);
   }
 
-  static byte[] encodeValue(Contribution contribution) {
+  /** A block holding one entry, ready for more. */
+  static byte[] newBlock(byte[] entry) {
+    byte[] block = new byte[1 + entry.length];
+    block[0] = BLOCK_FORMAT;
+    System.arraycopy(entry, 0, block, 1, entry.length);
+    return block;
+  }
+
+  /** A new array: the block as it was, then the entry. The old array is left as it was. */
+  static byte[] append(byte[] block, byte[] entry) {
+    byte[] grown = Arrays.copyOf(block, block.length + entry.length);
+    System.arraycopy(entry, 0, grown, block.length, entry.length);
+    return grown;
+  }
+
+  /** True when the entry must start a new block rather than grow this one. */
+  static boolean isFull(byte[] block, byte[] entry) {
+    return block.length + entry.length > MAX_BLOCK_BYTES;
+  }
+
+  static byte[] encodeEntry(Contribution contribution) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(FORMAT_VERSION);
-      out.writeLong(contribution.eventTimeMs());
-      out.writeInt(contribution.partition());
-      out.writeLong(contribution.offset());
-      out.writeUTF(contribution.amount().toString());
-      out.writeUTF(contribution.currency());
-      out.writeInt(contribution.duplicates());
-      SpanContext spanContext = contribution.spanContext();
-      out.writeBoolean(spanContext.isValid());
-      if (spanContext.isValid()) {
-        out.write(spanContext.getTraceIdBytes());
-        out.write(spanContext.getSpanIdBytes());
-        out.writeByte(spanContext.getTraceFlags().asByte());
-        out.writeUTF(TraceStates.format(spanContext.getTraceState()));
-      }
+      out.writeUTF(contribution.orderId());
+      writeFields(out, contribution);
     } catch (IOException e) {
       throw new UncheckedIOException("Writing to memory cannot fail", e);
     }
     return bytes.toByteArray();
   }
 
-  static Contribution decodeValue(String orderId, byte[] value) {
+  /** Hands every order of a stored value to {@code sink}, in the order they arrived. */
+  static void decodeValue(StoredKey key, byte[] value, Consumer<Contribution> sink) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte version = in.readByte();
-      if (version != FORMAT_VERSION) {
+      if (version == BLOCK_FORMAT) {
+        while (in.available() > 0) {
+          sink.accept(readFields(in, in.readUTF(), false));
+        }
+      } else if (version == ENTRY_PER_ORDER_FORMAT) {
+        String orderId = new String(key.suffix(), StandardCharsets.UTF_8);
+        sink.accept(readFields(in, orderId, true));
+      } else {
         throw new IllegalStateException("Unknown contribution format version " + version);
       }
-      long eventTime = in.readLong();
-      int partition = in.readInt();
-      long offset = in.readLong();
-      BigDecimal amount = new BigDecimal(in.readUTF());
-      String currency = in.readUTF();
-      int duplicates = in.readInt();
-      SpanContext spanContext = SpanContext.getInvalid();
-      if (in.readBoolean()) {
-        byte[] traceId = in.readNBytes(16);
-        byte[] spanId = in.readNBytes(8);
-        byte flags = in.readByte();
-        spanContext =
-            SpanContext.createFromRemoteParent(
-                TraceId.fromBytes(traceId),
-                SpanId.fromBytes(spanId),
-                TraceFlags.fromByte(flags),
-                TraceStates.parse(in.readUTF()));
-      }
-      return new Contribution(
-          orderId, eventTime, partition, offset, amount, currency, spanContext, duplicates);
     } catch (IOException e) {
       throw new UncheckedIOException("Corrupt contribution entry", e);
     }
+  }
+
+  private static void writeFields(DataOutputStream out, Contribution contribution)
+      throws IOException {
+    out.writeLong(contribution.eventTimeMs());
+    out.writeInt(contribution.partition());
+    out.writeLong(contribution.offset());
+    out.writeUTF(contribution.amount().toString());
+    out.writeUTF(contribution.currency());
+    writeSpanContext(out, contribution.spanContext());
+  }
+
+  /** Format 1 also kept a count of redeliveries, between the currency and the span context. */
+  private static Contribution readFields(DataInputStream in, String orderId, boolean formatOne)
+      throws IOException {
+    long eventTime = in.readLong();
+    int partition = in.readInt();
+    long offset = in.readLong();
+    BigDecimal amount = new BigDecimal(in.readUTF());
+    String currency = in.readUTF();
+    int duplicates = formatOne ? in.readInt() : 0;
+    SpanContext spanContext = readSpanContext(in);
+    return new Contribution(
+        orderId, eventTime, partition, offset, amount, currency, spanContext, duplicates);
+  }
+
+  private static void writeSpanContext(DataOutputStream out, SpanContext spanContext)
+      throws IOException {
+    out.writeBoolean(spanContext.isValid());
+    if (spanContext.isValid()) {
+      out.write(spanContext.getTraceIdBytes());
+      out.write(spanContext.getSpanIdBytes());
+      out.writeByte(spanContext.getTraceFlags().asByte());
+      out.writeUTF(TraceStates.format(spanContext.getTraceState()));
+    }
+  }
+
+  private static SpanContext readSpanContext(DataInputStream in) throws IOException {
+    if (!in.readBoolean()) {
+      return SpanContext.getInvalid();
+    }
+    byte[] traceId = in.readNBytes(16);
+    byte[] spanId = in.readNBytes(8);
+    byte flags = in.readByte();
+    return SpanContext.createFromRemoteParent(
+        TraceId.fromBytes(traceId),
+        SpanId.fromBytes(spanId),
+        TraceFlags.fromByte(flags),
+        TraceStates.parse(in.readUTF()));
   }
 }

@@ -1,0 +1,57 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.ContributionStore.BatchWindow;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+
+/**
+ * The block each batch is filling on this task. An order appends its entry and the whole block is
+ * put again; the store's record cache keeps only the latest value until the commit, so the
+ * changelog gets one record per block per commit instead of one per order, and a window's close
+ * reads and deletes blocks, not orders.
+ *
+ * <p>Only this task's memory knows which block is filling: after a restart or a rebalance, the next
+ * order of a batch starts a new block and the old one stays as it is. Block ids come from a
+ * sequence kept in the task's state, so a new block never overwrites a stored one, whatever the
+ * input offsets (a re-created topic starts again at 0). With at-least-once, an order reprocessed
+ * after a crash may land in a second block; the close counts it as a duplicate.
+ */
+final class OpenBlocks {
+  private record Block(Bytes key, byte[] value) {}
+
+  private final Map<BatchWindow, Block> filling = new HashMap<>();
+  private final LongSupplier newBlockId;
+
+  /**
+   * @param newBlockId the id of the next block, never one given before on this task
+   */
+  OpenBlocks(LongSupplier newBlockId) {
+    this.newBlockId = newBlockId;
+  }
+
+  /**
+   * Adds an order's entry to its batch's block, starting a new block when there is none or the
+   * entry does not fit.
+   *
+   * @return the block's key and its new value, to put in the store
+   */
+  KeyValue<Bytes, byte[]> append(BatchWindow batch, byte[] entry) {
+    Block block = filling.get(batch);
+    Block grown =
+        block == null || ContributionStore.isFull(block.value(), entry)
+            ? new Block(
+                ContributionStore.blockKey(batch, newBlockId.getAsLong()),
+                ContributionStore.newBlock(entry))
+            : new Block(block.key(), ContributionStore.append(block.value(), entry));
+    filling.put(batch, grown);
+    return KeyValue.pair(grown.key(), grown.value());
+  }
+
+  /** Forgets the blocks of windows starting before {@code boundary}: they have been closed. */
+  void forgetWindowsBefore(long boundary) {
+    filling.keySet().removeIf(batch -> batch.windowStartMs() < boundary);
+  }
+}
