@@ -54,7 +54,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private KeyValueStore<Bytes, byte[]> contributions;
   private KeyValueStore<String, Long> progress;
   private final Set<Bytes> sampledMarkers = new HashSet<>();
-  private final OpenBlocks openBlocks = new OpenBlocks(this::takeBlockId);
+  private OpenBlocks openBlocks;
   private long nextBlockId;
   private long closedThrough;
   private long streamTimeMs = Long.MIN_VALUE;
@@ -85,6 +85,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
     Long storedBlockId = progress.get(NEXT_BLOCK_ID);
     this.nextBlockId = storedBlockId == null ? 0 : storedBlockId;
+    // Kafka Streams may init this processor again after wiping and restoring the task's state
+    // (a revived task): nothing in memory may outlive that.
+    this.openBlocks = new OpenBlocks(this::takeBlockId);
+    this.sampledMarkers.clear();
     this.lastInputWallMs = context.currentSystemTimeMs();
     context.schedule(
         Duration.ofMillis(config.closeCheckIntervalMs()),
