@@ -1,7 +1,7 @@
 package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.ContributionStore.BatchWindow;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Bytes;
@@ -18,11 +18,25 @@ import org.apache.kafka.streams.KeyValue;
  * sequence kept in the task's state, so a new block never overwrites a stored one, whatever the
  * input offsets (a re-created topic starts again at 0). With at-least-once, an order reprocessed
  * after a crash may land in a second block; the close counts it as a duplicate.
+ *
+ * <p>Forgetting an open block is always safe (the batch just starts a new one), so memory is
+ * bounded: past {@value #MAX_OPEN_BLOCKS} batches open at once on a task, the least recently
+ * written batch forgets its block (about 1 MB per thousand open batches at most).
  */
 final class OpenBlocks {
   private record Block(Bytes key, byte[] value) {}
 
-  private final Map<BatchWindow, Block> filling = new HashMap<>();
+  static final int MAX_OPEN_BLOCKS = 4096;
+
+  @SuppressWarnings("serial") // never serialised
+  private final Map<BatchWindow, Block> filling =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<BatchWindow, Block> eldest) {
+          return size() > MAX_OPEN_BLOCKS;
+        }
+      };
+
   private final LongSupplier newBlockId;
 
   /**

@@ -127,6 +127,29 @@ class ContributionStoreTest {
   }
 
   @Test
+  void shouldForgetTheLeastRecentlyWrittenBlockPastTheLimitOfOpenBlocks() {
+    long[] nextId = {0};
+    OpenBlocks blocks = new OpenBlocks(() -> nextId[0]++);
+    byte[] entry =
+        ContributionStore.encodeEntry(
+            new Contribution("o-1", 1L, 0, 1, BigDecimal.TEN, "EUR", LINKED, 0));
+    BatchWindow oldest = new BatchWindow(0L, "batch-0");
+    BatchWindow recent = new BatchWindow(0L, "batch-1");
+    Bytes oldestBlock = blocks.append(oldest, entry).key;
+    Bytes recentBlock = blocks.append(recent, entry).key;
+    for (int i = 2; i <= OpenBlocks.MAX_OPEN_BLOCKS; i++) {
+      blocks.append(new BatchWindow(0L, "batch-" + i), entry);
+      if (i % 1000 == 0) {
+        blocks.append(recent, entry); // keeps it recently written
+      }
+    }
+    assertThat(blocks.append(recent, entry).key).isEqualTo(recentBlock);
+    assertThat(blocks.append(oldest, entry).key)
+        .as("forgotten: a new block, never the old one overwritten")
+        .isNotEqualTo(oldestBlock);
+  }
+
+  @Test
   void shouldStillReadTheOneEntryPerOrderFormatOfEarlierVersions() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
