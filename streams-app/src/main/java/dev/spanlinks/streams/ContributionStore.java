@@ -36,14 +36,14 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
  * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived. A block stops growing
- * at {@value #MAX_BLOCK_BYTES} bytes, so no changelog record is large, whatever the window size (an
- * order that alone is larger gets a block of its own).
+ * before its key and value pass {@value #MAX_RECORD_BYTES} bytes, so no changelog record passes 1
+ * KiB, whatever the window size (an order that alone is larger gets a block of its own).
  *
  * <p>Format 1, one entry per order keyed by its order id, is still read, so windows left open by an
  * older version close normally after an upgrade.
  */
 final class ContributionStore {
-  static final int MAX_BLOCK_BYTES = 960;
+  static final int MAX_RECORD_BYTES = 1024;
   private static final byte ENTRY_PER_ORDER_FORMAT = 1;
   private static final byte BLOCK_FORMAT = 2;
 
@@ -133,8 +133,8 @@ final class ContributionStore {
   }
 
   /** True when the entry must start a new block rather than grow this one. */
-  static boolean isFull(byte[] block, byte[] entry) {
-    return block.length + entry.length > MAX_BLOCK_BYTES;
+  static boolean isFull(Bytes key, byte[] block, byte[] entry) {
+    return key.get().length + block.length + entry.length > MAX_RECORD_BYTES;
   }
 
   static byte[] encodeEntry(Contribution contribution) {

@@ -55,7 +55,7 @@ final class OpenBlocks {
   KeyValue<Bytes, byte[]> append(BatchWindow batch, byte[] entry) {
     Block block = filling.get(batch);
     Block grown =
-        block == null || ContributionStore.isFull(block.value(), entry)
+        block == null || ContributionStore.isFull(block.key(), block.value(), entry)
             ? new Block(
                 ContributionStore.blockKey(batch, newBlockId.getAsLong()),
                 ContributionStore.newBlock(entry))

@@ -97,7 +97,10 @@ class ContributionStoreTest {
         .as("blocks take ids from the sequence, in order")
         .startsWith(ContributionStore.blockKey(batch, 100), ContributionStore.blockKey(batch, 101))
         .hasSizeGreaterThan(1);
-    assertThat(puts).allSatisfy(put -> assertThat(put.value).hasSizeLessThanOrEqualTo(960));
+    assertThat(puts)
+        .as("key and value of every changelog record within 1 KiB")
+        .allSatisfy(
+            put -> assertThat(put.key.get().length + put.value.length).isLessThanOrEqualTo(1024));
     List<String> ids = new ArrayList<>();
     for (Bytes key : blockKeys) {
       byte[] last =
