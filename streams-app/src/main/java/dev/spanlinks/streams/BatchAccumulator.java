@@ -13,9 +13,9 @@ import java.util.TreeMap;
 
 /**
  * One closing (batch key, window), fed its contributions one by one as the store scan yields them:
- * links go to {@link BatchSpans} chunk by chunk, everything else is a count or a running total, so
- * memory stays bounded whatever the number of orders: 16 bytes per order for duplicate detection
- * ({@link SeenOrderIds}), nothing else per order.
+ * links go to {@link BatchSpans} chunk by chunk, everything else is a count or a running total. The
+ * one thing kept per order is a fingerprint of its id for duplicate detection ({@link
+ * SeenOrderIds}: 32 MB for a million orders).
  */
 final class BatchAccumulator {
   private final String batchKey;
