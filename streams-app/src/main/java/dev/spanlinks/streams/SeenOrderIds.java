@@ -10,8 +10,8 @@ import net.jpountz.xxhash.XXHashFactory;
  * fingerprints in one open-addressing table kept at most half full: 32 MB for a million orders (48
  * MB while it doubles), where a set of strings would take about 120 MB. A fingerprint is two XXH64
  * hashes of the id's UTF-8 bytes, with seeds drawn at random per process: two distinct ids share
- * one with a probability of about n²/2¹²⁹, and nobody can pick ids that do. (SHA-256 fingerprints
- * took 8% of the stream thread's samples end to end, these take 2%.)
+ * one with a probability of about n²/2¹²⁹, and ids picked to collide would need the seeds. (SHA-256
+ * fingerprints took 8% of the stream thread's samples end to end, these take 2%.)
  */
 final class SeenOrderIds {
   private static final int INITIAL_SLOTS = 16;
