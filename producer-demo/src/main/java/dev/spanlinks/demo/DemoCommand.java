@@ -165,6 +165,7 @@ final class DemoCommand implements Callable<Integer> {
     OrderProducer.Result produced;
     List<OrderBatch> batches;
     long deadLetters;
+    long late;
     try (StreamsRunner runner =
             StreamsRunner.start(
                 config,
@@ -200,9 +201,10 @@ final class DemoCommand implements Callable<Integer> {
       err.printf("waiting for every window to close (%d valid orders) ...%n", produced.valid());
       batches = awaitBatches(config.batchesTopic(), produced.valid());
       deadLetters = countRecords(config.deadLetterTopic(), produced.invalid());
+      late = countCommitted(config.lateTopic());
       streamsTelemetry.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
     }
-    return report(batches, produced, deadLetters, tally, out);
+    return report(batches, produced, deadLetters, late, tally, out);
   }
 
   private List<OrderBatch> awaitBatches(String topic, long expectedOrders) {
@@ -234,6 +236,22 @@ final class DemoCommand implements Callable<Integer> {
     return count;
   }
 
+  /** Counts every committed record of a topic, up to its end now. */
+  private long countCommitted(String topic) {
+    long count = 0;
+    try (KafkaConsumer<String, byte[]> consumer =
+        readCommitted(topic, new ByteArrayDeserializer())) {
+      Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline
+          && ends.entrySet().stream()
+              .anyMatch(end -> consumer.position(end.getKey()) < end.getValue())) {
+        count += consumer.poll(Duration.ofMillis(200)).count();
+      }
+    }
+    return count;
+  }
+
   private <V> KafkaConsumer<String, V> readCommitted(String topic, Deserializer<V> values) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -253,6 +271,7 @@ final class DemoCommand implements Callable<Integer> {
       List<OrderBatch> batches,
       OrderProducer.Result produced,
       long deadLetters,
+      long late,
       LinkTally tally,
       PrintWriter out) {
     batches.sort(Comparator.comparing(OrderBatch::windowStart).thenComparing(OrderBatch::batchKey));
@@ -268,13 +287,23 @@ final class DemoCommand implements Callable<Integer> {
           batch.traceId());
     }
     long batchedOrders = batches.stream().mapToLong(OrderBatch::orderCount).sum();
+    long duplicates = batches.stream().mapToLong(OrderBatch::duplicateCount).sum();
     long linkedOnce = tally.linkedExactlyOnce(produced.tracedOrders());
     boolean allLinked =
         linkedOnce == produced.tracedOrders().size() && batchedOrders == produced.valid();
     out.printf(
-        "%norders: %,d produced, %,d batched, %,d dead-lettered (%,d sent invalid), %,d without"
-            + " trace context%n",
-        produced.produced(), batchedOrders, deadLetters, produced.invalid(), produced.untraced());
+        "%norders: %,d produced = %,d batched + %,d duplicates + %,d late + %,d dead-lettered"
+            + " (%s; %,d sent invalid, %,d without trace context)%n",
+        produced.produced(),
+        batchedOrders,
+        duplicates,
+        late,
+        deadLetters,
+        batchedOrders + duplicates + late + deadLetters == produced.produced()
+            ? "every order accounted for"
+            : "NOT every order accounted for",
+        produced.invalid(),
+        produced.untraced());
     out.printf(
         "every traced order linked exactly once: %s (%,d of %,d)%n",
         allLinked ? "yes" : "no", linkedOnce, produced.tracedOrders().size());

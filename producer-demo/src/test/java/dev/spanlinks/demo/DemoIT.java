@@ -39,6 +39,9 @@ class DemoIT {
                   "(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:00:00Z\\s+(eu|us|apac)\\s+\\d+\\s+\\d+\\s+[0-9a-f]{32}$")
               .matcher(output);
       assertThat(rows.results().count()).as("3 hours x 3 batch keys:\n" + output).isEqualTo(9);
+      assertThat(output)
+          .as("batched + duplicates + late + dead-lettered = produced")
+          .contains("(every order accounted for;");
       assertThat(output).contains("spans (OTLP JSON lines): " + spans.toAbsolutePath());
       Path linkMap = spans.resolveSibling("spanlinks-link-map.html");
       assertThat(output).contains("link map (open in a browser): " + linkMap.toAbsolutePath());

@@ -92,7 +92,7 @@ class JavaAgentIT {
           .containsExactlyInAnyOrder("a1".repeat(16), "a2".repeat(16), "a3".repeat(16));
       assertThat(batchTrace)
           .as("the agent's SDK has its own id generator: ids are random, and the log says so")
-          .isNotEqualTo(new BatchIds(id, "eu", hour.toEpochMilli()).traceId());
+          .isNotEqualTo(new BatchIds(id, "eu", hour.toEpochMilli(), first.partition()).traceId());
       assertThat(streams.output()).contains("Batch spans get random ids");
 
       String traceparent = ItSupport.header(batches.get(0).headers(), "traceparent");

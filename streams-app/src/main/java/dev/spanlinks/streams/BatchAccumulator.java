@@ -1,7 +1,9 @@
 package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.BatchTracer;
 import io.opentelemetry.api.trace.Span;
@@ -21,21 +23,28 @@ final class BatchAccumulator {
   private final String batchKey;
   private final long windowStartMs;
   private final long windowEndMs;
+  private final int partition;
   private final BatchSpans spans;
   private final SeenOrderIds seen = new SeenOrderIds();
   private final SortedMap<String, BigDecimal> totals = new TreeMap<>();
   private long orders;
   private long unlinked;
   private long duplicates;
+  private long unsummed;
   private long maxEventTimeMs = Long.MIN_VALUE;
 
-  BatchAccumulator(BatchTracer tracer, ContributionStore.BatchWindow batch, long windowEndMs) {
+  BatchAccumulator(
+      BatchTracer tracer, ContributionStore.BatchWindow batch, long windowEndMs, int partition) {
     this.batchKey = batch.batchKey();
     this.windowStartMs = batch.windowStartMs();
     this.windowEndMs = windowEndMs;
+    this.partition = partition;
     this.spans =
         tracer.begin(
-            batchKey, Instant.ofEpochMilli(windowStartMs), Instant.ofEpochMilli(windowEndMs));
+            batchKey,
+            Instant.ofEpochMilli(windowStartMs),
+            Instant.ofEpochMilli(windowEndMs),
+            partition);
   }
 
   boolean isFor(ContributionStore.BatchWindow batch) {
@@ -60,8 +69,30 @@ final class BatchAccumulator {
     } else {
       unlinked++;
     }
-    totals.merge(contribution.currency(), contribution.amount(), BigDecimal::add);
+    addToTotal(contribution);
     maxEventTimeMs = Math.max(maxEventTimeMs, contribution.eventTimeMs());
+  }
+
+  /**
+   * Adds the order's amount to its currency's total, unless it is out of the monetary range: the
+   * edge refuses such amounts, but a store written by an older version may hold one, and a value
+   * that fails the close would fail it again on every restart. Such an order still counts and
+   * links; only its amount is left out, and counted.
+   */
+  private void addToTotal(Contribution contribution) {
+    BigDecimal amount;
+    try {
+      amount = OrderSerdes.monetaryAmount(contribution.amount());
+    } catch (InvalidOrderException e) {
+      unsummed++;
+      return;
+    }
+    totals.merge(contribution.currency(), amount, BigDecimal::add);
+  }
+
+  /** Stored orders whose amount is not in any total (see {@link #addToTotal}). */
+  long unsummedCount() {
+    return unsummed;
   }
 
   /** Starts what spans remain and returns the batch span, started and not yet ended. */
@@ -81,7 +112,8 @@ final class BatchAccumulator {
         spans.chunkSpanCount(),
         totals,
         batchSpan.getTraceId(),
-        batchSpan.getSpanId());
+        batchSpan.getSpanId(),
+        partition);
   }
 
   String batchKey() {

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,6 +33,14 @@ public final class BatchConfig extends AbstractConfig {
   public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
   public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
   public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
+  public static final String EXPORT_TIMEOUT_MS_CONFIG = "spanlinks.export.timeout.ms";
+
+  /**
+   * Not a user setting: the offline replay runs each partition's records in a test driver whose one
+   * partition is 0, and passes the live partition here so that batch ids come out the same.
+   */
+  public static final String BATCH_IDS_PARTITION_INTERNAL =
+      "spanlinks.internal.batch.ids.partition";
 
   /**
    * The producer's transaction timeout unless the user sets one: long enough to close a window of a
@@ -136,6 +145,17 @@ public final class BatchConfig extends AbstractConfig {
                   + " re-running old data under a new application.id to re-emit the same batch"
                   + " ids; set it to something new to keep a re-run's batches apart.")
           .define(
+              EXPORT_TIMEOUT_MS_CONFIG,
+              Type.LONG,
+              60_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.LOW,
+              "Longest wait, while a window closes, for the span exporter to take a round of 256"
+                  + " ended spans. The close waits (backpressure) rather than let the span"
+                  + " processor's queue drop spans; an exporter that answers, even with a failure,"
+                  + " has taken them. Past this wait the close fails: its transaction aborts and"
+                  + " the window's batches are processed again, with the same span ids.")
+          .define(
               REVERSE_LINKS_CONFIG,
               Type.BOOLEAN,
               false,
@@ -212,6 +232,25 @@ public final class BatchConfig extends AbstractConfig {
   public String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
     return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
+  }
+
+  public long exportTimeoutMs() {
+    return getLong(EXPORT_TIMEOUT_MS_CONFIG);
+  }
+
+  /** The same settings, with batch ids derived from {@code partition} whatever the task's. */
+  public BatchConfig withBatchIdsPartition(int partition) {
+    Map<String, Object> props = new HashMap<>(originals());
+    props.put(BATCH_IDS_PARTITION_INTERNAL, Integer.toString(partition));
+    return new BatchConfig(props);
+  }
+
+  /** The partition batch ids derive from, when the offline replay sets it. */
+  public OptionalInt batchIdsPartition() {
+    Object partition = originals().get(BATCH_IDS_PARTITION_INTERNAL);
+    return partition == null
+        ? OptionalInt.empty()
+        : OptionalInt.of(Integer.parseInt(partition.toString()));
   }
 
   public boolean reverseLinks() {

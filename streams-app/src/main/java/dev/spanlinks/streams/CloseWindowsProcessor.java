@@ -11,7 +11,9 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
@@ -31,10 +33,16 @@ import org.slf4j.LoggerFactory;
  * Keeps every order of an open window in its batch's current block (see {@link OpenBlocks}) until
  * the window closes, then emits the window's batches.
  *
- * <p>Close time is this task's stream time (the latest event time seen), or, after {@code
- * spanlinks.idle.close.ms} without input, wall-clock time: stream time only moves when records
- * arrive, and the last hour must not wait forever on a quiet topic. Due windows close before the
- * incoming order is stored, and an order whose window has closed goes to the late topic.
+ * <p>Close time is this task's stream time (the latest event time seen), but never ahead of the
+ * wall clock: one producer whose clock runs fast must not close the hour early for everyone else
+ * (its own orders are batched in the window their event time names). After {@code
+ * spanlinks.idle.close.ms} without a record that moves stream time on, wall-clock time stands in:
+ * stream time only moves when records arrive, and the last hour must not wait forever on a quiet
+ * topic, nor on a retry job that keeps resending old orders. Due windows close before the incoming
+ * order is stored, and an order whose window has closed goes to the late topic.
+ *
+ * <p>Nothing derived from input survives {@link #init}: Kafka Streams calls it again on this same
+ * instance when it revives a task closed dirty, after restoring the state of the last commit.
  *
  * <p>A batch is forwarded with a brand-new record, never the record that triggered the close: its
  * headers carry only the batch span's context, and the batch span has no parent.
@@ -58,7 +66,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private long nextBlockId;
   private long closedThrough;
   private long streamTimeMs = Long.MIN_VALUE;
-  private long lastInputWallMs;
+  private long lastStreamTimeAdvanceWallMs;
+  private int idsPartition;
 
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
     this.config = config;
@@ -71,7 +80,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.ordersTopic(),
                 config.linksPerSpan(),
                 config.reverseLinks(),
-                config.batchIdsNamespace()));
+                config.batchIdsNamespace()),
+            config.exportTimeoutMs());
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);
   }
@@ -86,21 +96,28 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     Long storedBlockId = progress.get(NEXT_BLOCK_ID);
     this.nextBlockId = storedBlockId == null ? 0 : storedBlockId;
     // Kafka Streams may init this processor again after wiping and restoring the task's state
-    // (a revived task): nothing in memory may outlive that.
+    // (a revived task): nothing in memory may outlive that. A stream time kept from before would
+    // close windows before the re-processed orders are stored again, making them late.
     this.openBlocks = new OpenBlocks(this::takeBlockId);
     this.sampledMarkers.clear();
-    this.lastInputWallMs = context.currentSystemTimeMs();
+    this.streamTimeMs = Long.MIN_VALUE;
+    // One source topic, so this task reads exactly the input partition of its task id.
+    this.idsPartition = config.batchIdsPartition().orElse(context.taskId().partition());
+    this.lastStreamTimeAdvanceWallMs = context.currentSystemTimeMs();
     context.schedule(
         Duration.ofMillis(config.closeCheckIntervalMs()),
         PunctuationType.WALL_CLOCK_TIME,
-        this::closeIfIdle);
+        this::closeIfDue);
   }
 
   @Override
   public void process(Record<String, CapturedOrder> record) {
-    lastInputWallMs = context.currentSystemTimeMs();
-    streamTimeMs = Math.max(streamTimeMs, record.timestamp());
-    closeWindowsThrough(windows.closedThrough(streamTimeMs), false);
+    long wallClockMs = context.currentSystemTimeMs();
+    if (record.timestamp() > streamTimeMs) {
+      streamTimeMs = record.timestamp();
+      lastStreamTimeAdvanceWallMs = wallClockMs;
+    }
+    closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);
     if (windows.isClosed(record.timestamp(), closedThrough)) {
       routeLate(record);
     } else {
@@ -108,10 +125,21 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
-  private void closeIfIdle(long wallClockMs) {
-    if (wallClockMs - lastInputWallMs >= config.idleCloseMs()) {
-      closeWindowsThrough(windows.closedThrough(Math.max(streamTimeMs, wallClockMs)), true);
+  /**
+   * Every close check: windows that stream time passed while the wall clock lagged behind close
+   * now; on an idle task, wall-clock time closes the rest.
+   */
+  private void closeIfDue(long wallClockMs) {
+    if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()) {
+      closeWindowsThrough(windows.closedThrough(wallClockMs), true);
+    } else {
+      closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);
     }
+  }
+
+  /** Stream time, held back to the wall clock (a producer's fast clock closes nothing early). */
+  private long closeTime(long wallClockMs) {
+    return Math.min(streamTimeMs, wallClockMs);
   }
 
   private void store(Record<String, CapturedOrder> record) {
@@ -189,13 +217,13 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
           emit(open);
           long windowEnd = key.batch().windowStartMs() + windows.sizeMs();
           lastEmittedEnd = Math.max(lastEmittedEnd, windowEnd);
-          open = new BatchAccumulator(tracer, key.batch(), windowEnd);
+          open = new BatchAccumulator(tracer, key.batch(), windowEnd, idsPartition);
         }
         if (key.isSampledMarker()) {
           open.someLinkSampled();
           sampledMarkers.remove(entry.key);
         } else {
-          ContributionStore.decodeValue(key, entry.value, open::add);
+          decode(key, entry.value, open);
         }
         // put(key, null), not delete(key): delete reads the old value back first (a read per
         // block, never used); both write the same tombstone.
@@ -209,11 +237,33 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     openBlocks.forgetWindowsBefore(target);
     long reached =
         idleClose
-            ? Math.max(windows.closedThrough(streamTimeMs), Math.min(lastEmittedEnd, target))
+            ? Math.max(
+                windows.closedThrough(closeTime(context.currentSystemTimeMs())),
+                Math.min(lastEmittedEnd, target))
             : target;
     if (reached > closedThrough) {
       closedThrough = reached;
       progress.put(CLOSED_THROUGH, reached);
+    }
+  }
+
+  /**
+   * Feeds a stored block to its batch. A block that cannot be read (written by a version with a
+   * bug, say) must not fail the close: it would fail again on every restart, on every instance that
+   * takes the task. The orders it held are counted and logged, and the batch closes without them.
+   */
+  private void decode(ContributionStore.StoredKey key, byte[] value, BatchAccumulator batch) {
+    try {
+      ContributionStore.decodeValue(key, value, batch::add);
+    } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+      metrics.unreadableBlock();
+      log.error(
+          "Skipping an unreadable stored block. batchKey=[{}] windowStart=[{}] bytes=[{}]"
+              + " reason=[{}]",
+          key.batch().batchKey(),
+          Instant.ofEpochMilli(key.batch().windowStartMs()),
+          value.length,
+          e.toString());
     }
   }
 
@@ -233,10 +283,21 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     } finally {
       batchSpan.end();
     }
+    tracer.spanEnded();
+    if (batch.unsummedCount() > 0) {
+      log.error(
+          "Left amounts out of a batch total: stored outside the monetary range."
+              + " batchKey=[{}] windowStart=[{}] orders=[{}]",
+          batch.batchKey(),
+          value.windowStart(),
+          batch.unsummedCount());
+    }
     metrics.batchClosed(
         batch.orderCount(),
         value.linkedCount(),
         value.unlinkedCount(),
+        value.duplicateCount(),
+        batch.unsummedCount(),
         context.currentSystemTimeMs() - value.windowEnd().toEpochMilli());
   }
 }

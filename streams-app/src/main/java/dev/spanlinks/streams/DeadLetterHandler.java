@@ -1,6 +1,7 @@
 package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import dev.spanlinks.streams.trace.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
@@ -86,6 +87,11 @@ public final class DeadLetterHandler
   @Override
   public ProcessingExceptionHandler.Response handleError(
       ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (exception instanceof SpanExportTimeoutException) {
+      // The record is innocent: the close it triggered could not export its spans in time.
+      log.error("{}", exception.getMessage());
+      return ProcessingExceptionHandler.Response.fail();
+    }
     if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
       // Not caused by an input record (a punctuator failed, say): nothing to dead-letter.
       log.error("Stopping after an error outside of any input record", exception);

@@ -250,7 +250,8 @@ class BatchTopologyTest {
         new BatchIds(
             TopologyFixture.APPLICATION_ID,
             "eu",
-            java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli());
+            java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli(),
+            0);
     assertThat(idsPerRun.get(0))
         .contains(
             BatchSpans.BATCH_SPAN_NAME + " " + expected.traceId() + " " + expected.spanId(0),
@@ -272,7 +273,10 @@ class BatchTopologyTest {
       OrderBatch batch = fixture.batches.readValue();
       BatchIds original =
           new BatchIds(
-              "original-app", "eu", java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli());
+              "original-app",
+              "eu",
+              java.time.Instant.parse("2026-01-15T10:00:00Z").toEpochMilli(),
+              0);
       assertThat(batch.traceId()).isEqualTo(original.traceId());
       assertThat(batch.spanId()).isEqualTo(original.spanId(0));
       // The consumer group on the span stays the application that ran.

@@ -87,7 +87,8 @@ class LinkMapBrowserIT {
           new BatchIds(
                   TopologyFixture.APPLICATION_ID,
                   "eu",
-                  Instant.parse("2026-01-15T10:00:00Z").toEpochMilli())
+                  Instant.parse("2026-01-15T10:00:00Z").toEpochMilli(),
+                  0)
               .traceId();
       chromium.click("[data-batch=\"0\"] rect.window");
       chromium.await("document.getElementById('batch-title')", Duration.ofSeconds(5));

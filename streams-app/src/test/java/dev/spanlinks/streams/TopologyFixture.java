@@ -10,8 +10,10 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -52,6 +55,18 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   TopologyFixture(Path stateDir, Map<String, Object> settings, Sampler sampler) {
+    this(stateDir, settings, sampler, SimpleSpanProcessor::create);
+  }
+
+  /**
+   * @param spanProcessor what hands ended spans to the in-memory exporter: a batch span processor
+   *     shows what a queue does to a close
+   */
+  TopologyFixture(
+      Path stateDir,
+      Map<String, Object> settings,
+      Sampler sampler,
+      Function<SpanExporter, SpanProcessor> spanProcessor) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -69,7 +84,7 @@ final class TopologyFixture implements AutoCloseable {
                 SpanlinksTelemetry.withBatchSupport(
                         SdkTracerProvider.builder(), config.linksPerSpan())
                     .setSampler(sampler)
-                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .addSpanProcessor(spanProcessor.apply(spans))
                     .build())
             .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))

@@ -3,6 +3,7 @@ package dev.spanlinks.streams.app;
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
 import dev.spanlinks.streams.DeadLetterHandler;
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.time.Duration;
@@ -36,6 +37,15 @@ public final class StreamsRunner implements AutoCloseable {
     this.openTelemetry = openTelemetry;
   }
 
+  private static boolean isSpanExportTimeout(Throwable exception) {
+    for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SpanExportTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Starts the application; it runs on Kafka Streams' threads until {@link #close()}.
    *
@@ -53,6 +63,12 @@ public final class StreamsRunner implements AutoCloseable {
     StreamsRunner runner = new StreamsRunner(streams, openTelemetry);
     streams.setUncaughtExceptionHandler(
         exception -> {
+          if (isSpanExportTimeout(exception)) {
+            // The failed close's transaction is aborted with the thread; a new thread takes the
+            // task and closes the windows again, with the same span ids.
+            log.warn("Replacing the stream thread: a window close will be retried");
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          }
           runner.failure.compareAndSet(null, exception);
           log.error("Stopping: a stream thread failed", exception);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -14,6 +14,8 @@ import java.util.TreeMap;
  * @param totals sum of order amounts per currency, sorted by currency code
  * @param traceId the batch span's trace id (32 hex digits), the way into the backend
  * @param spanId the batch span's span id (16 hex digits)
+ * @param partition the input partition whose orders this batch holds: with producers that partition
+ *     keys differently, one (batch key, window) can be a batch per partition
  */
 public record OrderBatch(
     String batchKey,
@@ -26,7 +28,8 @@ public record OrderBatch(
     int linkChunkCount,
     SortedMap<String, BigDecimal> totals,
     String traceId,
-    String spanId) {
+    String spanId,
+    int partition) {
 
   public OrderBatch {
     Objects.requireNonNull(batchKey, "batchKey");

@@ -27,7 +27,18 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class OrderSerdes {
   static final int MAX_ID_LENGTH = 256;
+
+  /**
+   * Amounts are money: at most {@value} digits before the decimal point (below a quadrillion) and
+   * {@value #MAX_AMOUNT_FRACTION_DIGITS} after it. Anything larger or finer is not an order but an
+   * accident or an attack: {@code 1e999999999} is valid JSON, and summing it at the window's close
+   * throws, every time the stored value is read again.
+   */
+  static final int MAX_AMOUNT_INTEGER_DIGITS = 15;
+
+  static final int MAX_AMOUNT_FRACTION_DIGITS = 9;
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+  private static final Instant LAST_TIMESTAMP = Instant.ofEpochMilli(Long.MAX_VALUE);
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper()
@@ -139,11 +150,34 @@ public final class OrderSerdes {
     if (!node.isNumber()) {
       throw new InvalidOrderException("amount must be a JSON number");
     }
-    BigDecimal amount = node.decimalValue();
+    return monetaryAmount(node.decimalValue());
+  }
+
+  /**
+   * The amount as spanlinks keeps it: never negative, at most {@value #MAX_AMOUNT_INTEGER_DIGITS}
+   * digits before the point and {@value #MAX_AMOUNT_FRACTION_DIGITS} after it (trailing zeros not
+   * counted), with the scale it was sent with, within [0, 9].
+   *
+   * @throws InvalidOrderException naming the rule the amount breaks
+   */
+  public static BigDecimal monetaryAmount(BigDecimal amount) {
     if (amount.signum() < 0) {
       throw new InvalidOrderException("amount must not be negative");
     }
-    return amount;
+    // precision() - scale() and stripTrailingZeros() cost nothing like the arithmetic that huge
+    // exponents make slow or impossible; zero has no digits to count.
+    if (amount.signum() > 0 && amount.precision() - amount.scale() > MAX_AMOUNT_INTEGER_DIGITS) {
+      throw new InvalidOrderException(
+          "amount must have at most " + MAX_AMOUNT_INTEGER_DIGITS + " digits before the point");
+    }
+    if (amount.signum() > 0 && amount.stripTrailingZeros().scale() > MAX_AMOUNT_FRACTION_DIGITS) {
+      throw new InvalidOrderException(
+          "amount must have at most " + MAX_AMOUNT_FRACTION_DIGITS + " digits after the point");
+    }
+    // Exact after the checks above (only trailing zeros go), and a zero sent as 0e-999999999
+    // cannot give its batch's total a billion digits.
+    int scale = Math.max(0, Math.min(amount.scale(), MAX_AMOUNT_FRACTION_DIGITS));
+    return amount.setScale(scale);
   }
 
   private static String currency(JsonNode root) {
@@ -157,19 +191,27 @@ public final class OrderSerdes {
     return node.textValue();
   }
 
-  /** A missing or unusable createdAt is not an error: event time falls back to the record time. */
+  /**
+   * A missing or unparseable createdAt is not an error: event time falls back to the record time. A
+   * valid instant that Kafka cannot use as a timestamp (before 1970, or past the range of epoch
+   * milliseconds) is: Kafka Streams would skip a negative timestamp with only a log line.
+   */
   private static Instant createdAt(JsonNode root) {
     JsonNode node = root.get("createdAt");
     if (node == null || !node.isTextual()) {
       return null;
     }
+    Instant instant;
     try {
-      Instant instant = Instant.parse(node.textValue());
-      instant.toEpochMilli(); // beyond the range of epoch millis it cannot be an event time
-      return instant;
-    } catch (DateTimeParseException | ArithmeticException e) {
+      instant = Instant.parse(node.textValue());
+    } catch (DateTimeParseException e) {
       return null;
     }
+    if (instant.isBefore(Instant.EPOCH) || instant.isAfter(LAST_TIMESTAMP)) {
+      throw new InvalidOrderException(
+          "createdAt is outside the range of Kafka timestamps (1970-01-01 onwards, epoch ms)");
+    }
+    return instant;
   }
 
   private static byte[] toJson(String topic, Object value) {

@@ -78,7 +78,7 @@ public final class OfflineReplay {
                     partition,
                     p ->
                         new PartitionDriver(
-                            config,
+                            config.withBatchIdsPartition(p),
                             openTelemetry,
                             wallClockStart,
                             stateRoot.resolve("partition-" + p)));

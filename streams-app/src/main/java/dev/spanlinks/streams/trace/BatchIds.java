@@ -9,15 +9,19 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * The trace and span ids of one batch, derived from (application id, batch key, window start) and
- * the chunk index, so that re-emitting a window after a crash (spans are not transactional) yields
- * the very same ids, and anyone can compute a batch's trace id from the batch itself.
+ * The trace and span ids of one batch, derived from (application id, batch key, window start, input
+ * partition) and the chunk index, so that re-emitting a window after a crash (spans are not
+ * transactional) yields the very same ids, and anyone can compute a batch's trace id from the batch
+ * itself. The partition is there because one (key, window) can be two batches: producers with other
+ * partitioners (librdkafka hashes keys with CRC32, the Java client with murmur2) or added
+ * partitions put one key's orders on two partitions, that is two tasks, and two batches with
+ * different orders must never share a span id.
  *
  * <p>Chunk index 0 is the batch span; 1..n are its link chunk spans. Ids are the leading bytes of a
  * SHA-256 digest over a length-prefixed encoding of the inputs, so distinct inputs cannot collide
  * by concatenation.
  */
-public record BatchIds(String applicationId, String batchKey, long windowStartMs) {
+public record BatchIds(String applicationId, String batchKey, long windowStartMs, int partition) {
 
   public BatchIds {
     Objects.requireNonNull(applicationId, "applicationId");
@@ -42,9 +46,9 @@ public record BatchIds(String applicationId, String batchKey, long windowStartMs
   private byte[] digest(int chunkIndex) {
     byte[] app = applicationId.getBytes(StandardCharsets.UTF_8);
     byte[] key = batchKey.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer input = ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4);
+    ByteBuffer input = ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4 + 4);
     input.putInt(app.length).put(app).putInt(key.length).put(key);
-    input.putLong(windowStartMs).putInt(chunkIndex);
+    input.putLong(windowStartMs).putInt(partition).putInt(chunkIndex);
     try {
       return MessageDigest.getInstance("SHA-256").digest(input.array());
     } catch (NoSuchAlgorithmException e) {

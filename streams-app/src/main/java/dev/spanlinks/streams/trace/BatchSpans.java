@@ -18,7 +18,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues;
@@ -34,9 +33,9 @@ import java.util.List;
  *
  * <p>Links go on the span builder, before the span starts, so samplers see them. Only one chunk of
  * links is held at a time, so a window of a million orders needs no more heap than one of a
- * thousand, and every {@value BatchTracer#CHUNKS_PER_EXPORT_WAIT} chunk spans the close waits for
- * the exporter, so ended chunk spans cannot pile up in the span processor's queue. Every linked
- * order becomes exactly one link; none is left to the SDK's silent cap.
+ * thousand, and every span ended here counts towards the tracer's export rounds ({@link
+ * BatchTracer#spanEnded()}), so ended spans cannot overflow the span processor's queue. Every
+ * linked order becomes exactly one link; none is left to the SDK's silent cap.
  */
 public final class BatchSpans {
   public static final String BATCH_SPAN_NAME = "process orders";
@@ -52,18 +51,18 @@ public final class BatchSpans {
   private final List<PendingLink> pending = new ArrayList<>();
   private Span batchSpan;
   private int chunkSpans;
-  private CompletableResultCode earlierChunksExported = CompletableResultCode.ofSuccess();
-  private boolean waitForExport = true;
   private long linked;
   private boolean anyLinkSampled;
 
-  BatchSpans(BatchTracer tracer, String batchKey, Instant windowStart, Instant windowEnd) {
+  BatchSpans(
+      BatchTracer tracer, String batchKey, Instant windowStart, Instant windowEnd, int partition) {
     this.tracer = tracer;
     this.batchKey = batchKey;
     this.windowStart = windowStart;
     this.windowEnd = windowEnd;
     this.ids =
-        new BatchIds(tracer.settings().batchIdsNamespace(), batchKey, windowStart.toEpochMilli());
+        new BatchIds(
+            tracer.settings().batchIdsNamespace(), batchKey, windowStart.toEpochMilli(), partition);
     this.traceId = ids.traceId();
   }
 
@@ -154,24 +153,12 @@ public final class BatchSpans {
       Span chunk = start(builder, chunkSpans);
       checkNoLinkDropped(chunk);
       chunk.end();
-      if (waitForExport && chunkSpans % BatchTracer.CHUNKS_PER_EXPORT_WAIT == 0) {
-        applyExportBackpressure();
-      }
+      tracer.spanEnded();
     }
     if (tracer.settings().reverseLinks()) {
       startReverseSpans();
     }
     pending.clear();
-  }
-
-  /**
-   * Waits until the chunk spans of the previous round are exported, then hands this round's to the
-   * exporter: at most two rounds of chunk spans are in memory at once, while the exporter works on
-   * one round as the next is built.
-   */
-  private void applyExportBackpressure() {
-    waitForExport = tracer.awaitExport(earlierChunksExported);
-    earlierChunksExported = tracer.flushSpans();
   }
 
   /**
@@ -195,6 +182,7 @@ public final class BatchSpans {
               SpanlinksAttributes.ORDER_ID, link.attributes().get(SpanlinksAttributes.ORDER_ID))
           .startSpan()
           .end();
+      tracer.spanEnded();
     }
   }
 

@@ -20,47 +20,82 @@ public final class BatchTracer {
   private static final Logger log = LoggerFactory.getLogger(BatchTracer.class);
 
   /**
-   * Chunk spans between two waits for the exporter. A chunk span of 1,000 links holds about 0.4 MB
-   * of heap until it is exported; the batch span processor's queue takes 2,048 spans, so a fast
-   * close and a slower exporter could otherwise hold a whole million-order batch at once.
+   * Spans a close ends (batch, chunk and reverse spans alike) between two waits for the exporter.
+   * The batch span processor's queue takes 2,048 spans ({@code OTEL_BSP_MAX_QUEUE_SIZE}) and drops
+   * the rest: a close that ends thousands of batch spans in one loop lost most of them. Waiting for
+   * the previous round while this one fills keeps at most two rounds (512 spans) queued per stream
+   * thread, and a chunk span of 1,000 links holds about 0.4 MB of heap until it is exported.
    */
-  static final int CHUNKS_PER_EXPORT_WAIT = 32;
+  static final int SPANS_PER_EXPORT_ROUND = 256;
 
-  /** Longest wait for the exporter; after that the close goes on without waiting. */
-  static final long EXPORT_WAIT_SECONDS = 10;
+  /** Default longest wait for the exporter to take one round of spans. */
+  public static final long DEFAULT_EXPORT_TIMEOUT_MS = 60_000;
 
   private final Tracer tracer;
   private final SdkTracerProvider sdkTracerProvider;
   private final BatchSpanSettings settings;
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
-  private final AtomicBoolean warnedSlowExport = new AtomicBoolean();
+  private final AtomicBoolean warnedFailedExport = new AtomicBoolean();
+  private final long exportTimeoutMs;
+  private CompletableResultCode previousRound = CompletableResultCode.ofSuccess();
+  private int endedInRound;
 
   public BatchTracer(OpenTelemetry openTelemetry, BatchSpanSettings settings) {
+    this(openTelemetry, settings, DEFAULT_EXPORT_TIMEOUT_MS);
+  }
+
+  /**
+   * @param exportTimeoutMs the longest wait for the exporter to take one round of spans; past it
+   *     the close fails with {@link SpanExportTimeoutException}
+   */
+  public BatchTracer(
+      OpenTelemetry openTelemetry, BatchSpanSettings settings, long exportTimeoutMs) {
     this.tracer = openTelemetry.getTracer(INSTRUMENTATION_SCOPE);
     this.sdkTracerProvider =
         openTelemetry instanceof OpenTelemetrySdk sdk ? sdk.getSdkTracerProvider() : null;
     this.settings = settings;
+    this.exportTimeoutMs = exportTimeoutMs;
   }
 
   /**
-   * Exports the ended batch spans now, before Kafka Streams commits the batches they belong to.
-   * Spans are not part of the Kafka transaction: exported first, a crash before the commit only
-   * re-emits the same span ids; committed first, a crash (SIGKILL) before the exporter's next run
-   * would lose them. Only an SDK of ours can be flushed (not the Java agent's).
+   * Waits until the exporter has taken every span ended so far, before Kafka Streams commits the
+   * batches they belong to. Spans are not part of the Kafka transaction: exported first, a crash
+   * before the commit only re-emits the same span ids; committed first, a crash (SIGKILL) before
+   * the exporter's next run would lose them. Only an SDK of ours can be flushed (not the Java
+   * agent's).
+   *
+   * @throws SpanExportTimeoutException when the exporter does not take them in time
    */
   public void exportEndedSpans() {
-    if (!flushSpans().join(EXPORT_WAIT_SECONDS, TimeUnit.SECONDS).isSuccess()) {
-      log.warn(
-          "Batch spans were not exported within {} s; they stay queued in the exporter and are"
-              + " lost if the process dies before they leave. Is the OTLP endpoint reachable?",
-          EXPORT_WAIT_SECONDS);
+    await(previousRound);
+    await(flushSpans());
+    previousRound = CompletableResultCode.ofSuccess();
+    endedInRound = 0;
+  }
+
+  /**
+   * Counts one span a close has ended. Every {@value #SPANS_PER_EXPORT_ROUND} spans, waits for the
+   * previous round to be exported and hands this one to the exporter: a full queue is backpressure
+   * on the close, never a dropped span.
+   *
+   * @throws SpanExportTimeoutException when the exporter does not take the previous round in time
+   */
+  public void spanEnded() {
+    if (++endedInRound >= SPANS_PER_EXPORT_ROUND) {
+      await(previousRound);
+      previousRound = flushSpans();
+      endedInRound = 0;
     }
   }
 
-  /** Begins one batch: links are then added order by order, and spans start as chunks fill. */
-  public BatchSpans begin(String batchKey, Instant windowStart, Instant windowEnd) {
-    return new BatchSpans(this, batchKey, windowStart, windowEnd);
+  /**
+   * Begins one batch: links are then added order by order, and spans start as chunks fill.
+   *
+   * @param partition the input partition whose orders the batch holds (an input of its ids)
+   */
+  public BatchSpans begin(String batchKey, Instant windowStart, Instant windowEnd, int partition) {
+    return new BatchSpans(this, batchKey, windowStart, windowEnd, partition);
   }
 
   Tracer tracer() {
@@ -81,19 +116,21 @@ public final class BatchTracer {
         : sdkTracerProvider.forceFlush();
   }
 
-  /** Waits for an earlier {@link #flushSpans()}; false when the exporter took too long. */
-  boolean awaitExport(CompletableResultCode flush) {
-    if (flush.join(EXPORT_WAIT_SECONDS, TimeUnit.SECONDS).isDone()) {
-      return true;
+  /**
+   * Waits for a flush. An exporter that answered, even with a failure (the endpoint is down, say),
+   * has taken the spans: what it lost is its own count, and one warning says so. An exporter that
+   * does not answer in time fails the close, so that the transaction aborts and the batches are
+   * emitted again with the same span ids, rather than committed without their spans.
+   */
+  private void await(CompletableResultCode flush) {
+    if (!flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS).isDone()) {
+      throw new SpanExportTimeoutException(exportTimeoutMs);
     }
-    if (warnedSlowExport.compareAndSet(false, true)) {
+    if (!flush.isSuccess() && warnedFailedExport.compareAndSet(false, true)) {
       log.warn(
-          "The span exporter took over {} s for {} chunk spans; closing the batch without waiting"
-              + " for it. Spans may queue up in memory or be dropped by the span processor.",
-          EXPORT_WAIT_SECONDS,
-          CHUNKS_PER_EXPORT_WAIT);
+          "The span exporter failed to send batch spans (is the OTLP endpoint reachable?); they"
+              + " are lost, and the OpenTelemetry SDK logs each failed export. Batches go on.");
     }
-    return false;
   }
 
   void warnRandomIdsOnce() {

@@ -10,27 +10,34 @@ import io.opentelemetry.api.metrics.Meter;
 
 /**
  * spanlinks' metrics, through the same OpenTelemetry SDK as its spans. Every input record ends in
- * exactly one {@code spanlinks.orders} outcome, so {@code batched + late + dead_lettered} is the
- * input count.
+ * exactly one {@code spanlinks.orders} outcome, so {@code batched + duplicate + late +
+ * dead_lettered} is the input count: {@code batched} counts distinct orders per batch, {@code
+ * duplicate} every further delivery of an order id a batch already had.
  */
 public final class SpanlinksMetrics {
   public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
   private static final Attributes BATCHED = Attributes.of(OUTCOME, "batched");
   private static final Attributes LATE = Attributes.of(OUTCOME, "late");
   private static final Attributes DEAD_LETTERED = Attributes.of(OUTCOME, "dead_lettered");
+  private static final Attributes DUPLICATE = Attributes.of(OUTCOME, "duplicate");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final Attributes AMOUNT_OUT_OF_RANGE =
+      Attributes.of(REASON, "amount_out_of_range");
+  private static final Attributes UNREADABLE_BLOCK = Attributes.of(REASON, "unreadable_block");
 
   private final LongCounter orders;
   private final LongCounter linked;
   private final LongCounter unlinked;
   private final LongHistogram batchSize;
   private final DoubleHistogram closeDelay;
+  private final LongCounter storeFailures;
 
   public SpanlinksMetrics(OpenTelemetry openTelemetry) {
     Meter meter = openTelemetry.getMeter(BatchTracer.INSTRUMENTATION_SCOPE);
     orders =
         meter
             .counterBuilder("spanlinks.orders")
-            .setDescription("Input records by outcome: batched, late or dead_lettered")
+            .setDescription("Input records by outcome: batched, duplicate, late or dead_lettered")
             .setUnit("{order}")
             .build();
     linked =
@@ -58,14 +65,39 @@ public final class SpanlinksMetrics {
             .setDescription("Wall-clock time from a window's end to its batch being emitted")
             .setUnit("s")
             .build();
+    storeFailures =
+        meter
+            .counterBuilder("spanlinks.store.failures")
+            .setDescription(
+                "Stored state a close could not use: an amount left out of a batch total"
+                    + " (reason=amount_out_of_range), or a block that could not be read"
+                    + " (reason=unreadable_block)")
+            .setUnit("{item}")
+            .build();
   }
 
-  public void batchClosed(long orderCount, long linkedCount, long unlinkedCount, long delayMs) {
+  public void batchClosed(
+      long orderCount,
+      long linkedCount,
+      long unlinkedCount,
+      long duplicateCount,
+      long unsummedCount,
+      long delayMs) {
     orders.add(orderCount, BATCHED);
+    if (duplicateCount > 0) {
+      orders.add(duplicateCount, DUPLICATE);
+    }
+    if (unsummedCount > 0) {
+      storeFailures.add(unsummedCount, AMOUNT_OUT_OF_RANGE);
+    }
     linked.add(linkedCount);
     unlinked.add(unlinkedCount);
     batchSize.record(orderCount);
     closeDelay.record(delayMs / 1000.0);
+  }
+
+  public void unreadableBlock() {
+    storeFailures.add(1, UNREADABLE_BLOCK);
   }
 
   public void late() {

@@ -77,9 +77,12 @@ class ReplayCommandTest {
 
     assertThat(exit).as(err.toString()).isZero();
     String eu10 =
-        new BatchIds("app-1", "eu", Instant.parse("2026-03-01T10:00:00Z").toEpochMilli()).traceId();
+        new BatchIds("app-1", "eu", Instant.parse("2026-03-01T10:00:00Z").toEpochMilli(), 0)
+            .traceId();
     String us10 =
-        new BatchIds("app-1", "us", Instant.parse("2026-03-01T10:00:00Z").toEpochMilli()).traceId();
+        // Read from partition 1, as live: the replay derives its ids from the live partition.
+        new BatchIds("app-1", "us", Instant.parse("2026-03-01T10:00:00Z").toEpochMilli(), 1)
+            .traceId();
     assertThat(out.toString())
         .contains(
             "batch eu 2026-03-01T10:00:00Z..2026-03-01T11:00:00Z orders=1 linked=1 unlinked=0",

@@ -37,8 +37,7 @@ class OrderSerdesTest {
       value = {
         "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\"}|",
         "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":\"yesterday\"}|",
-        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":12345}|",
-        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":\"+999999999-12-31T23:59:59Z\"}|"
+        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":12345}|"
       })
   void shouldFallBackToRecordTimeWhenCreatedAtIsMissingOrUnusable(String json) {
     assertThat(parse(json).createdAt()).isNull();
@@ -58,12 +57,41 @@ class OrderSerdesTest {
         "{\"orderId\":\"o\",\"amount\":-0.01,\"currency\":\"EUR\"}|amount must not be negative",
         "{\"orderId\":\"o\",\"amount\":1}|currency is missing",
         "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EURO\"}|currency must be three upper-case letters",
-        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"region\":[]}|region must be a string"
+        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"region\":[]}|region must be a string",
+        "{\"orderId\":\"o\",\"amount\":1e999999999,\"currency\":\"EUR\"}|amount must have at most 15 digits before",
+        "{\"orderId\":\"o\",\"amount\":1000000000000000,\"currency\":\"EUR\"}|amount must have at most 15 digits before",
+        "{\"orderId\":\"o\",\"amount\":1e-999999999,\"currency\":\"EUR\"}|amount must have at most 9 digits after",
+        "{\"orderId\":\"o\",\"amount\":0.0000000001,\"currency\":\"EUR\"}|amount must have at most 9 digits after",
+        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":\"1969-12-31T23:59:59.999Z\"}|createdAt is outside the range of Kafka timestamps",
+        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"createdAt\":\"+999999999-12-31T23:59:59Z\"}|createdAt is outside the range of Kafka timestamps"
       })
   void shouldRejectInvalidOrderWithReason(String json, String reason) {
     assertThatThrownBy(() -> parse(json))
         .isInstanceOf(InvalidOrderException.class)
         .hasMessageStartingWith(reason);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "999999999999999.999999999|999999999999999.999999999",
+        "12.50|12.50",
+        "1.5000000000000000000000|1.500000000",
+        "1e14|100000000000000",
+        "0e-999999999|0E-9",
+        "0e999999999|0"
+      })
+  void shouldKeepAmountsWithinTheMonetaryRangeExactlyAndBoundTheirScale(
+      String amount, String kept) {
+    Order order = parse("{\"orderId\":\"o\",\"amount\":" + amount + ",\"currency\":\"EUR\"}");
+    assertThat(order.amount().toString()).isEqualTo(kept);
+  }
+
+  @Test
+  void shouldRejectANineHundredDigitAmountQuickly() {
+    String json = "{\"orderId\":\"o\",\"amount\":" + "9".repeat(900) + ",\"currency\":\"EUR\"}";
+    assertThatThrownBy(() -> parse(json)).hasMessageStartingWith("amount must have at most 15");
   }
 
   @Test
@@ -92,7 +120,8 @@ class OrderSerdesTest {
             0,
             new TreeMap<>(Map.of("EUR", new BigDecimal("37.50"))),
             "4bf92f3577b34da6a3ce929d0e0e4736",
-            "00f067aa0ba902b7");
+            "00f067aa0ba902b7",
+            2);
     byte[] json = OrderSerdes.orderBatchSerializer().serialize("order-batches", batch);
     assertThat(new String(json, StandardCharsets.UTF_8))
         .contains("\"windowStart\":\"2026-01-15T10:00:00Z\"")

@@ -1,6 +1,7 @@
 package dev.spanlinks.streams.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spanlinks.streams.model.Contribution;
 import io.opentelemetry.api.trace.SpanContext;
@@ -45,40 +46,79 @@ class BatchSpansTest {
       return true;
     }
 
+    CompletableResultCode answer = CompletableResultCode.ofSuccess();
+
     @Override
     public CompletableResultCode forceFlush() {
       endedAtFlush.add(ended);
-      return CompletableResultCode.ofSuccess();
+      return answer;
     }
   }
 
   @Test
-  void shouldWaitForTheExporterEveryRoundOfChunkSpans() {
+  void shouldWaitForTheExporterEveryRoundOfEndedSpansWhateverTheirKind() {
     FlushCounter counter = new FlushCounter();
-    try (OpenTelemetrySdk sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SpanlinksTelemetry.withBatchSupport(SdkTracerProvider.builder(), 10)
-                    .addSpanProcessor(counter)
-                    .build())
-            .build()) {
-      BatchSpans spans =
-          new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 10, false))
-              .begin("eu", Instant.EPOCH, Instant.EPOCH.plusSeconds(3600));
-      int rounds = 3;
-      // The batch span takes the first 10 links; every further 10 make one chunk span.
-      int orders = 10 + rounds * BatchTracer.CHUNKS_PER_EXPORT_WAIT * 10;
+    try (OpenTelemetrySdk sdk = sdkWith(counter)) {
+      BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 10, true));
+      // Reverse links on: every chunk of 10 links ends 1 chunk span and 10 reverse spans.
+      BatchSpans spans = tracer.begin("eu", Instant.EPOCH, Instant.EPOCH.plusSeconds(3600), 0);
+      int orders = 1_000;
       for (int n = 0; n < orders; n++) {
         spans.link(contribution(n));
       }
       spans.finish(orders, 0, 0).end();
+      tracer.spanEnded();
+      tracer.exportEndedSpans();
 
-      int round = BatchTracer.CHUNKS_PER_EXPORT_WAIT;
+      int round = BatchTracer.SPANS_PER_EXPORT_ROUND;
+      int ended = 1 + 99 + orders; // batch span, 99 chunk spans, one reverse span per order
+      assertThat(counter.ended).isEqualTo(ended);
       assertThat(counter.endedAtFlush)
-          .as("one flush per round of chunk spans, each after that round's last chunk ended")
-          .containsExactly(round, 2 * round, 3 * round);
-      assertThat(spans.chunkSpanCount()).isEqualTo(rounds * round);
+          .as("a flush after every round of ended spans, and one before the commit")
+          .containsExactly(round, 2 * round, 3 * round, 4 * round, ended);
     }
+  }
+
+  @Test
+  void shouldFailTheCloseWhenTheExporterDoesNotAnswerInTime() {
+    FlushCounter hanging = new FlushCounter();
+    hanging.answer = new CompletableResultCode(); // never completes
+    try (OpenTelemetrySdk sdk = sdkWith(hanging)) {
+      BatchTracer tracer =
+          new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 10, false), 50);
+      for (int n = 0; n < BatchTracer.SPANS_PER_EXPORT_ROUND; n++) {
+        tracer.spanEnded(); // the first round is handed over without waiting
+      }
+      assertThatThrownBy(tracer::exportEndedSpans)
+          .isInstanceOf(SpanExportTimeoutException.class)
+          .hasMessageContaining("within 50 ms");
+      hanging.answer = CompletableResultCode.ofSuccess();
+    }
+  }
+
+  @Test
+  void shouldGoOnWhenTheExporterAnswersWithAFailure() {
+    FlushCounter failing = new FlushCounter();
+    failing.answer = CompletableResultCode.ofFailure();
+    try (OpenTelemetrySdk sdk = sdkWith(failing)) {
+      BatchTracer tracer =
+          new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 10, false), 50);
+      for (int n = 0; n < 3 * BatchTracer.SPANS_PER_EXPORT_ROUND; n++) {
+        tracer.spanEnded();
+      }
+      tracer.exportEndedSpans();
+      assertThat(failing.endedAtFlush).hasSize(4);
+      failing.answer = CompletableResultCode.ofSuccess();
+    }
+  }
+
+  private static OpenTelemetrySdk sdkWith(SpanProcessor processor) {
+    return OpenTelemetrySdk.builder()
+        .setTracerProvider(
+            SpanlinksTelemetry.withBatchSupport(SdkTracerProvider.builder(), 10)
+                .addSpanProcessor(processor)
+                .build())
+        .build();
   }
 
   private static Contribution contribution(int n) {

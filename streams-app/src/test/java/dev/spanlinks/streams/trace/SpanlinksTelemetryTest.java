@@ -62,7 +62,10 @@ class SpanlinksTelemetryTest {
       BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 300, false));
       BatchSpans spans =
           tracer.begin(
-              "eu", java.time.Instant.ofEpochMilli(0), java.time.Instant.ofEpochMilli(3_600_000));
+              "eu",
+              java.time.Instant.ofEpochMilli(0),
+              java.time.Instant.ofEpochMilli(3_600_000),
+              0);
       for (int n = 1; n <= 300; n++) {
         spans.link(
             new dev.spanlinks.streams.model.Contribution(
@@ -85,7 +88,7 @@ class SpanlinksTelemetryTest {
       SpanData exported = exporter.getFinishedSpanItems().get(0);
       assertThat(exported.getLinks()).hasSize(300);
       assertThat(exported.getTotalRecordedLinks()).isEqualTo(300);
-      BatchIds ids = new BatchIds("app", "eu", 0L);
+      BatchIds ids = new BatchIds("app", "eu", 0L, 0);
       assertThat(batch.getSpanContext().getTraceId()).isEqualTo(ids.traceId());
       assertThat(batch.getSpanContext().getSpanId()).isEqualTo(ids.spanId(0));
     }

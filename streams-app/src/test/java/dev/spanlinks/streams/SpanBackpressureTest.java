@@ -1,0 +1,81 @@
+package dev.spanlinks.streams;
+
+import static dev.spanlinks.streams.TestOrder.traced;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.BatchSpans;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SDK's batch span processor holds 2,048 ended spans and drops the rest. A close of thousands
+ * of batches must wait for the exporter instead: every batch record has its span.
+ */
+class SpanBackpressureTest {
+  @TempDir Path stateDir;
+
+  @Test
+  void shouldExportTheSpanOfEveryBatchWhenThousandsOfKeysCloseAtOnce() {
+    int keys = 6_000;
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir,
+            Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 10),
+            Sampler.parentBased(Sampler.alwaysOn()),
+            exporter ->
+                // The SDK's defaults (queue 2,048, 512 a request) with spanlinks' 8 spans a
+                // request, in front of an exporter that takes a little time per request.
+                BatchSpanProcessor.builder(new SlowExporter(exporter))
+                    .setMaxExportBatchSize(8)
+                    .setScheduleDelay(Duration.ofMillis(200))
+                    .build())) {
+      for (int n = 0; n < keys; n++) {
+        fixture.send(traced(n).key(String.format("customer-%05d", n)).at("2026-01-15T10:30:00Z"));
+      }
+      fixture.send(traced(keys).key("closer").at("2026-01-15T11:30:00Z"));
+
+      List<OrderBatch> batches = fixture.batches.readValuesToList();
+      assertThat(batches).hasSize(keys);
+      List<SpanData> batchSpans =
+          fixture.finishedSpans().stream()
+              .filter(span -> span.getName().equals(BatchSpans.BATCH_SPAN_NAME))
+              .toList();
+      assertThat(batchSpans)
+          .as("every batch span was exported before the batches were committed")
+          .hasSize(keys);
+      assertThat(batchSpans.stream().map(SpanData::getSpanId))
+          .containsExactlyInAnyOrderElementsOf(batches.stream().map(OrderBatch::spanId).toList());
+    }
+  }
+
+  /** Hands spans on to an in-memory exporter, 20 µs a span later: slower than a close. */
+  private record SlowExporter(SpanExporter delegate) implements SpanExporter {
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      LockSupport.parkNanos(20_000L * spans.size());
+      return delegate.export(spans);
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return delegate.flush();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return delegate.shutdown();
+    }
+  }
+}

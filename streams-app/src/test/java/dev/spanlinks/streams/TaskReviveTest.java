@@ -1,0 +1,97 @@
+package dev.spanlinks.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.streams.model.Order;
+import dev.spanlinks.streams.model.OrderBatch;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.SpanContext;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kafka Streams re-runs {@code init} on the same processor instance when it revives a task that it
+ * closed dirty (say, a commit failed under exactly-once while a broker restarted), after restoring
+ * the state of the last commit. Nothing the instance learnt from input before may survive.
+ */
+class TaskReviveTest {
+  private static final Instant WALL = Instant.parse("2026-03-01T00:00:00Z");
+
+  @Test
+  void shouldStartARevivedTaskFromCommittedStateOnly() {
+    CloseWindowsProcessor processor =
+        new CloseWindowsProcessor(
+            new BatchConfig(
+                Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "revive", "bootstrap.servers", "x:1")),
+            OpenTelemetry.noop());
+
+    MockProcessorContext<String, Object> beforeCrash = contextWithFreshStores();
+    processor.init(beforeCrash);
+    processor.process(order("o-1", "2026-01-15T10:30:00Z"));
+    processor.process(order("o-2", "2026-01-15T11:06:00Z"));
+    assertThat(batches(beforeCrash)).as("10:00 closed, but never committed").hasSize(1);
+
+    // Revived: the last commit came before both orders, so the restored stores are empty, and
+    // the two orders are processed again.
+    MockProcessorContext<String, Object> revived = contextWithFreshStores();
+    processor.init(revived);
+    processor.process(order("o-1", "2026-01-15T10:30:00Z"));
+    assertThat(revived.forwarded()).as("o-1 is on time again, not late").isEmpty();
+    processor.process(order("o-2", "2026-01-15T11:06:00Z"));
+
+    List<OrderBatch> batches = batches(revived);
+    assertThat(batches).hasSize(1);
+    assertThat(batches.get(0).orderCount()).isEqualTo(1);
+    assertThat(batches.get(0).windowStart()).isEqualTo(Instant.parse("2026-01-15T10:00:00Z"));
+  }
+
+  /** The task's stores as the last commit left them: empty. In memory, as for any unit test. */
+  private static MockProcessorContext<String, Object> contextWithFreshStores() {
+    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(WALL.toEpochMilli());
+    KeyValueStore<Bytes, byte[]> contributions =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    KeyValueStore<String, Long> progress =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
+                Serdes.String(),
+                Serdes.Long())
+            .withLoggingDisabled()
+            .build();
+    for (KeyValueStore<?, ?> store : List.of(contributions, progress)) {
+      store.init(context.getStateStoreContext(), store);
+      context.addStateStore(store);
+    }
+    return context;
+  }
+
+  private static Record<String, CapturedOrder> order(String orderId, String createdAt) {
+    Instant time = Instant.parse(createdAt);
+    Order order = new Order(orderId, null, null, BigDecimal.ONE, "EUR", time);
+    return new Record<>(
+        "eu", new CapturedOrder(order, SpanContext.getInvalid(), 0, 0), time.toEpochMilli());
+  }
+
+  private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
+    return context.forwarded().stream()
+        .map(forwarded -> forwarded.record().value())
+        .filter(OrderBatch.class::isInstance)
+        .map(OrderBatch.class::cast)
+        .toList();
+  }
+}
