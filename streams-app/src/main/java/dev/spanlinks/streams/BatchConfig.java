@@ -34,6 +34,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
   public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
   public static final String EXPORT_TIMEOUT_MS_CONFIG = "spanlinks.export.timeout.ms";
+  public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
 
   /**
    * Not a user setting: the offline replay runs each partition's records in a test driver whose one
@@ -145,6 +146,17 @@ public final class BatchConfig extends AbstractConfig {
                   + " re-running old data under a new application.id to re-emit the same batch"
                   + " ids; set it to something new to keep a re-run's batches apart.")
           .define(
+              REPARTITION_BY_KEY_CONFIG,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
+              "Repartition the orders by batch key (internal topic <application.id>-orders-by-key-"
+                  + "repartition) before batching, so that every (batch key, window) is exactly one"
+                  + " batch whatever partitioner each producer used (librdkafka's default hashes"
+                  + " keys with CRC32, the Java client with murmur2) and after partitions are"
+                  + " added. Off: one batch per (batch key, window, input partition), each with"
+                  + " its own ids. Costs one more write and read of every order.")
+          .define(
               EXPORT_TIMEOUT_MS_CONFIG,
               Type.LONG,
               60_000L,
@@ -232,6 +244,10 @@ public final class BatchConfig extends AbstractConfig {
   public String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
     return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
+  }
+
+  public boolean repartitionByKey() {
+    return getBoolean(REPARTITION_BY_KEY_CONFIG);
   }
 
   public long exportTimeoutMs() {

@@ -1,10 +1,18 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.api.OpenTelemetry;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 
 /**
  * Builds the spanlinks topology. Tests, generated docs and the runner all call {@link #build}.
@@ -14,6 +22,12 @@ import org.apache.kafka.streams.Topology;
  *   │ (invalid: dead-letter handler)               │ stores   └── orders-late-sink ──── orders-late
  *   └──────────────────────────► orders-dlq        batch-contributions, window-progress
  * </pre>
+ *
+ * <p>With {@code spanlinks.repartition.by.key}, two steps come between the source and {@code
+ * capture-order}: {@code mark-source-position} notes each order's input partition and offset in its
+ * headers (the links keep pointing at the order's own record), and {@code orders-by-key}
+ * repartitions by batch key through the internal topic {@code <application.id>-orders-by-key-
+ * repartition}, so one task sees every order of a key, whatever partitioner its producer used.
  */
 public final class BatchTopology {
   private BatchTopology() {}
@@ -25,20 +39,36 @@ public final class BatchTopology {
    *     dev.spanlinks.streams.trace.SpanlinksTelemetry} for deterministic ids and a link limit
    */
   public static Topology build(BatchConfig config, OpenTelemetry openTelemetry) {
-    Topology topology = new Topology();
-    topology.addSource(
-        AutoOffsetReset.earliest(),
-        Names.ORDERS_SOURCE,
-        new OrderTimestampExtractor(),
-        OrderSerdes.batchKeyDeserializer(),
-        OrderSerdes.orderDeserializer(),
-        config.ordersTopic());
-    topology.addProcessor(
-        Names.CAPTURE_ORDER,
+    StreamsBuilder builder = new StreamsBuilder();
+    Serde<Order> orderSerde =
+        Serdes.serdeFrom(OrderSerdes.orderSerializer(), OrderSerdes.orderDeserializer());
+    KStream<String, Order> orders =
+        builder.stream(
+            config.ordersTopic(),
+            Consumed.with(
+                    Serdes.serdeFrom(new StringSerializer(), OrderSerdes.batchKeyDeserializer()),
+                    orderSerde)
+                .withTimestampExtractor(new OrderTimestampExtractor())
+                .withOffsetResetPolicy(AutoOffsetReset.earliest())
+                .withName(Names.ORDERS_SOURCE));
+    if (config.repartitionByKey()) {
+      orders =
+          orders
+              .processValues(SourcePosition::marker, Named.as(Names.MARK_SOURCE_POSITION))
+              .repartition(
+                  Repartitioned.<String, Order>as(Names.ORDERS_BY_KEY)
+                      .withKeySerde(Serdes.String())
+                      .withValueSerde(orderSerde));
+    }
+    orders.process(
         () ->
             new CaptureOrderProcessor(
-                openTelemetry.getPropagators().getTextMapPropagator(), config.maxFutureMs()),
-        Names.ORDERS_SOURCE);
+                openTelemetry.getPropagators().getTextMapPropagator(),
+                config.maxFutureMs(),
+                config.repartitionByKey()),
+        Named.as(Names.CAPTURE_ORDER));
+
+    Topology topology = builder.build();
     topology.addProcessor(
         Names.CLOSE_WINDOWS,
         () -> new CloseWindowsProcessor(config, openTelemetry),

@@ -23,10 +23,16 @@ final class CaptureOrderProcessor
     extends ContextualProcessor<String, Order, String, CapturedOrder> {
   private final TextMapPropagator propagator;
   private final long maxFutureMs;
+  private final boolean repartitioned;
 
-  CaptureOrderProcessor(TextMapPropagator propagator, long maxFutureMs) {
+  /**
+   * @param repartitioned true when orders arrive through the repartition by batch key: their input
+   *     position is then in the {@link SourcePosition} headers
+   */
+  CaptureOrderProcessor(TextMapPropagator propagator, long maxFutureMs, boolean repartitioned) {
     this.propagator = propagator;
     this.maxFutureMs = maxFutureMs;
+    this.repartitioned = repartitioned;
   }
 
   /**
@@ -43,10 +49,16 @@ final class CaptureOrderProcessor
         propagator.extract(Context.root(), record.headers(), KafkaHeadersGetter.INSTANCE);
     SpanContext spanContext = Span.fromContext(extracted).getSpanContext();
     // Records in process() always come from a topic, so the metadata is always present.
-    RecordMetadata source = context().recordMetadata().orElseThrow();
+    RecordMetadata metadata = context().recordMetadata().orElseThrow();
+    SourcePosition source = new SourcePosition(metadata.partition(), metadata.offset());
+    Record<String, Order> order = record;
+    if (repartitioned) {
+      source = SourcePosition.read(record.headers()).orElse(source);
+      order = record.withHeaders(SourcePosition.withoutPosition(record.headers()));
+    }
     context()
         .forward(
-            record.withValue(
+            order.withValue(
                 new CapturedOrder(
                     record.value(), spanContext, source.partition(), source.offset())));
   }

@@ -13,6 +13,16 @@ public final class Names {
 
   public static final String ORDERS_SOURCE = "orders-source";
   public static final String CAPTURE_ORDER = "capture-order";
+
+  /** With {@code spanlinks.repartition.by.key}: notes each order's input position. */
+  public static final String MARK_SOURCE_POSITION = "mark-source-position";
+
+  /**
+   * With {@code spanlinks.repartition.by.key}: the repartition by batch key, through the internal
+   * topic {@code <application.id>-orders-by-key-repartition}.
+   */
+  public static final String ORDERS_BY_KEY = "orders-by-key";
+
   public static final String CLOSE_WINDOWS = "close-windows";
   public static final String ORDER_BATCHES_SINK = "order-batches-sink";
   public static final String LATE_ORDERS_SINK = "orders-late-sink";

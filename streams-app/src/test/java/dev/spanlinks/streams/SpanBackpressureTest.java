@@ -60,11 +60,11 @@ class SpanBackpressureTest {
     }
   }
 
-  /** Hands spans on to an in-memory exporter, 20 µs a span later: slower than a close. */
+  /** Hands spans on to an in-memory exporter, 200 µs a span later: far slower than a close. */
   private record SlowExporter(SpanExporter delegate) implements SpanExporter {
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
-      LockSupport.parkNanos(20_000L * spans.size());
+      LockSupport.parkNanos(200_000L * spans.size());
       return delegate.export(spans);
     }
 

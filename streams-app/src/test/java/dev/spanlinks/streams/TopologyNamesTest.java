@@ -13,6 +13,42 @@ class TopologyNamesTest {
 
   @Test
   void shouldNameEveryNodeAndStoreExplicitly() {
+    assertThat(nodeNames(Map.of("application.id", "app")))
+        .containsExactlyInAnyOrder(
+            Names.ORDERS_SOURCE,
+            Names.CAPTURE_ORDER,
+            Names.CLOSE_WINDOWS,
+            Names.ORDER_BATCHES_SINK,
+            Names.LATE_ORDERS_SINK);
+  }
+
+  @Test
+  void shouldNameTheRepartitionByKeyExplicitly() {
+    List<String> nodes =
+        nodeNames(Map.of("application.id", "app", BatchConfig.REPARTITION_BY_KEY_CONFIG, true));
+    assertThat(nodes)
+        .contains(
+            Names.ORDERS_SOURCE,
+            Names.MARK_SOURCE_POSITION,
+            Names.ORDERS_BY_KEY + "-repartition-sink",
+            Names.ORDERS_BY_KEY + "-repartition-source",
+            Names.CAPTURE_ORDER,
+            Names.CLOSE_WINDOWS);
+    assertThat(nodes).noneMatch(name -> name.startsWith("KSTREAM-") || name.startsWith("KTABLE-"));
+  }
+
+  private static List<String> nodeNames(Map<String, Object> settings) {
+    BatchConfig config = new BatchConfig(settings);
+    List<String> nodes = new ArrayList<>();
+    for (TopologyDescription.Subtopology subtopology :
+        BatchTopology.build(config, OpenTelemetry.noop()).describe().subtopologies()) {
+      subtopology.nodes().forEach(node -> nodes.add(node.name()));
+    }
+    return nodes;
+  }
+
+  @Test
+  void shouldNameEveryStoreExplicitly() {
     BatchConfig config = new BatchConfig(Map.of("application.id", "app"));
     TopologyDescription description = BatchTopology.build(config, OpenTelemetry.noop()).describe();
 
@@ -26,13 +62,6 @@ class TopologyNamesTest {
         }
       }
     }
-    assertThat(nodes)
-        .containsExactlyInAnyOrder(
-            Names.ORDERS_SOURCE,
-            Names.CAPTURE_ORDER,
-            Names.CLOSE_WINDOWS,
-            Names.ORDER_BATCHES_SINK,
-            Names.LATE_ORDERS_SINK);
     assertThat(stores)
         .containsExactlyInAnyOrder(Names.CONTRIBUTIONS_STORE, Names.WINDOW_PROGRESS_STORE);
     assertThat(nodes).noneMatch(name -> name.startsWith("KSTREAM-") || name.startsWith("KTABLE-"));
