@@ -39,7 +39,8 @@ public final class BenchmarkMain {
           "  list10k     its 1k and 10k rows only",
           "  list100k    its 100k row only (a single run of the list design: minutes)",
           "  scaling     spanlinks cost per order from 1k to 1M orders in one window",
-          "  e2e         embedded broker, exactly_once_v2: spanlinks, DSL count, plain consumer",
+          "  e2e         embedded broker, exactly_once_v2: spanlinks (and with repartition by key),"
+              + " DSL count, plain consumer",
           "  close1m     1M orders in one window closed by streams-app.jar run in a child JVM"
               + " with -Xmx256m (--heap); needs streams-app/target/streams-app.jar (--streams-jar)");
 
@@ -202,14 +203,17 @@ public final class BenchmarkMain {
       long[] plain = new long[runs];
       long[] count = new long[runs];
       long[] ours = new long[runs];
+      long[] repartitioned = new long[runs];
       for (int i = 0; i < runs; i++) {
         plain[i] = e2e.plainConsumerNanos();
         count[i] = e2e.dslCountNanos();
         ours[i] = e2e.spanlinksNanos();
+        repartitioned[i] = e2e.spanlinksNanos(true);
       }
       long plainMedian = medianOf(plain);
       long countMedian = medianOf(count);
       long oursMedian = medianOf(ours);
+      long repartitionedMedian = medianOf(repartitioned);
       out.printf(
           "## End to end, embedded broker, exactly_once_v2 (%,d orders, 3 keys, 6 hours,"
               + " 3 partitions; start-up included)%n%n",
@@ -220,7 +224,8 @@ public final class BenchmarkMain {
           new Object[][] {
             {"plain consumer (ceiling)", plainMedian},
             {"untraced DSL count (baseline)", countMedian},
-            {"spanlinks", oursMedian}
+            {"spanlinks", oursMedian},
+            {"spanlinks, spanlinks.repartition.by.key=true", repartitionedMedian}
           }) {
         long nanos = (Long) row[1];
         out.printf(
@@ -229,6 +234,9 @@ public final class BenchmarkMain {
       out.printf(
           "%nspanlinks / baseline throughput: %.2fx; spanlinks / plain consumer: %.2fx%n%n",
           (double) countMedian / oursMedian, (double) plainMedian / oursMedian);
+      out.printf(
+          "repartition by key / spanlinks throughput: %.2fx%n%n",
+          (double) oursMedian / repartitionedMedian);
     } catch (Exception e) {
       throw new IllegalStateException("End-to-end benchmark failed", e);
     }

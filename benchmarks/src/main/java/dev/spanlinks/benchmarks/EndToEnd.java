@@ -96,8 +96,16 @@ final class EndToEnd implements AutoCloseable {
     return System.nanoTime() - start;
   }
 
-  @SuppressWarnings("try") // the runner only has to run while the output is awaited
   long spanlinksNanos() throws Exception {
+    return spanlinksNanos(false);
+  }
+
+  /**
+   * @param repartitionByKey with {@code spanlinks.repartition.by.key}: every order written and read
+   *     once more, through the repartition topic
+   */
+  @SuppressWarnings("try") // the runner only has to run while the output is awaited
+  long spanlinksNanos(boolean repartitionByKey) throws Exception {
     String id = "bench-ours-" + UUID.randomUUID().toString().substring(0, 6);
     Map<String, Object> settings = new HashMap<>();
     streamsProps(id).forEach((k, v) -> settings.put(k.toString(), v));
@@ -105,6 +113,7 @@ final class EndToEnd implements AutoCloseable {
     settings.put(BatchConfig.BATCHES_TOPIC_CONFIG, "batches-" + id);
     settings.put(BatchConfig.LATE_TOPIC_CONFIG, "late-" + id);
     settings.put("errors.dead.letter.queue.topic.name", "dlq-" + id);
+    settings.put(BatchConfig.REPARTITION_BY_KEY_CONFIG, repartitionByKey);
     BatchConfig config = new BatchConfig(settings);
     long start = System.nanoTime();
     try (OpenTelemetrySdk sdk = Variants.discardingSdk(config.linksPerSpan());
