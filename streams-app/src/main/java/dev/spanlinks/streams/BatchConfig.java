@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.trace.LinkAttributes;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,6 +36,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
   public static final String EXPORT_TIMEOUT_MS_CONFIG = "spanlinks.export.timeout.ms";
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
+  public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
 
   /**
    * Not a user setting: the offline replay runs each partition's records in a test driver whose one
@@ -146,6 +148,20 @@ public final class BatchConfig extends AbstractConfig {
                   + " re-running old data under a new application.id to re-emit the same batch"
                   + " ids; set it to something new to keep a re-run's batches apart.")
           .define(
+              LINK_ATTRIBUTES_CONFIG,
+              Type.STRING,
+              LinkAttributes.STANDARD.configValue(),
+              ConfigDef.ValidString.in(
+                  LinkAttributes.NONE.configValue(),
+                  LinkAttributes.STANDARD.configValue(),
+                  LinkAttributes.ALL.configValue()),
+              Importance.MEDIUM,
+              "What each span link carries besides the order's span context. 'none': nothing"
+                  + " (smallest traces); 'standard': the order's offset (and its partition with"
+                  + " spanlinks.repartition.by.key); 'all': offset, partition, record key, order id"
+                  + " and event time. What every link of a batch shares (record key, partition) is"
+                  + " on the batch and chunk spans once. OTLP bytes per link: TELEMETRY.md.")
+          .define(
               REPARTITION_BY_KEY_CONFIG,
               Type.BOOLEAN,
               false,
@@ -244,6 +260,10 @@ public final class BatchConfig extends AbstractConfig {
   public String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
     return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
+  }
+
+  public LinkAttributes linkAttributes() {
+    return LinkAttributes.fromConfig(getString(LINK_ATTRIBUTES_CONFIG));
   }
 
   public boolean repartitionByKey() {

@@ -80,7 +80,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.ordersTopic(),
                 config.linksPerSpan(),
                 config.reverseLinks(),
-                config.batchIdsNamespace()),
+                config.batchIdsNamespace(),
+                config.linkAttributes(),
+                config.repartitionByKey()),
             config.exportTimeoutMs());
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);

@@ -38,6 +38,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BatchTopologyTest {
   @TempDir Path stateDir;
 
+  @ParameterizedTest
+  @ValueSource(strings = {"none", "standard", "all"})
+  void shouldPutOnEachLinkWhatSpanlinksLinkAttributesChooses(String choice) {
+    try (TopologyFixture fixture =
+        new TopologyFixture(stateDir, java.util.Map.of("spanlinks.link.attributes", choice))) {
+      fixture.send(traced(1).at("2026-01-15T10:05:00Z"));
+      fixture.send(traced(2).at("2026-01-15T11:05:00Z"));
+      LinkData link =
+          spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).get(0).getLinks().get(0);
+      switch (choice) {
+        case "none" -> assertThat(link.getAttributes().isEmpty()).isTrue();
+        case "standard" ->
+            assertThat(link.getAttributes().asMap()).containsOnlyKeys(MESSAGING_KAFKA_OFFSET);
+        default ->
+            assertThat(link.getAttributes().asMap())
+                .containsEntry(MESSAGING_KAFKA_OFFSET, 0L)
+                .containsEntry(MESSAGING_DESTINATION_PARTITION_ID, "0")
+                .containsEntry(MESSAGING_KAFKA_MESSAGE_KEY, "eu")
+                .containsEntry(SpanlinksAttributes.ORDER_ID, "order-1")
+                .containsEntry(SpanlinksAttributes.ORDER_EVENT_TIME, "2026-01-15T10:05:00Z");
+      }
+    }
+  }
+
   @Test
   void shouldLinkEveryOrderWhenWindowCloses() {
     try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
@@ -82,11 +106,14 @@ class BatchTopologyTest {
       assertThat(batch.getAttributes().get(SpanlinksAttributes.ORDERS_UNLINKED)).isEqualTo(0L);
       assertThat(batch.getAttributes().get(SpanlinksAttributes.LINK_CHUNKS)).isEqualTo(0L);
 
+      // Standard link attributes: the offset on each link; partition and key, the same for every
+      // link of the batch, once on the batch span.
       LinkData first = batch.getLinks().get(0);
-      assertThat(first.getAttributes().get(MESSAGING_KAFKA_OFFSET)).isEqualTo(0L);
-      assertThat(first.getAttributes().get(MESSAGING_DESTINATION_PARTITION_ID)).isEqualTo("0");
-      assertThat(first.getAttributes().get(MESSAGING_KAFKA_MESSAGE_KEY)).isEqualTo("eu");
-      assertThat(first.getAttributes().get(SpanlinksAttributes.ORDER_ID)).isEqualTo("order-1");
+      assertThat(first.getAttributes().asMap())
+          .containsOnlyKeys(MESSAGING_KAFKA_OFFSET)
+          .containsEntry(MESSAGING_KAFKA_OFFSET, 0L);
+      assertThat(batch.getAttributes().get(MESSAGING_DESTINATION_PARTITION_ID)).isEqualTo("0");
+      assertThat(batch.getAttributes().get(MESSAGING_KAFKA_MESSAGE_KEY)).isEqualTo("eu");
       assertThat(first.getSpanContext().isRemote()).isTrue();
       assertThat(first.getSpanContext().getTraceFlags().isSampled()).isTrue();
 

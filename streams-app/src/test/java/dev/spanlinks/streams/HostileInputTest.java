@@ -34,7 +34,8 @@ class HostileInputTest {
     List<HostileCorpus.Case> corpus = HostileCorpus.load();
     List<Case> cases = asTestRecords(corpus);
     assertThat(cases).hasSizeGreaterThanOrEqualTo(25);
-    try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
+    try (TopologyFixture fixture =
+        new TopologyFixture(stateDir, java.util.Map.of("spanlinks.link.attributes", "all"))) {
       fixture.send(traced(1).at("2026-01-15T09:10:00Z"));
       TestOrder advance = traced(2).at("2026-01-15T10:06:00Z"); // closes 09:00-10:00
       fixture.send(advance);

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,9 @@ class LinkMapBrowserIT {
     assumeChromium();
     Path spans = dir.resolve("spans.jsonl");
     List<TestOrder> sent = new ArrayList<>();
-    try (TopologyFixture fixture = new TopologyFixture(dir.resolve("state"))) {
+    // Event times and order ids on the links, for the map to place and name each order.
+    try (TopologyFixture fixture =
+        new TopologyFixture(dir.resolve("state"), Map.of("spanlinks.link.attributes", "all"))) {
       for (int n = 0; n < 12; n++) {
         TestOrder order =
             traced(n)

@@ -27,7 +27,16 @@ public final class DocsGenerator {
     docs.put("CONFIGURATION.md", ConfigurationDoc.render(BatchConfig.configDef()));
     docs.put(
         "TELEMETRY.md",
-        TelemetryDoc.render(SampleRun.run(Map.of(BatchConfig.REVERSE_LINKS_CONFIG, true))));
+        TelemetryDoc.render(
+                SampleRun.run(
+                    Map.of(
+                        BatchConfig.REVERSE_LINKS_CONFIG,
+                        true,
+                        // Every link attribute, so that each is documented; the default carries
+                        // fewer (see the table of bytes per link).
+                        BatchConfig.LINK_ATTRIBUTES_CONFIG,
+                        "all")))
+            + LinkSizes.render());
     return docs;
   }
 

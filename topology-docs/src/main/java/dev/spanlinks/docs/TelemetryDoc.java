@@ -29,8 +29,14 @@ final class TelemetryDoc {
           Map.entry("messaging.consumer.group.name", "The Kafka Streams `application.id`."),
           Map.entry("messaging.batch.message_count", "Orders in the batch, linked or not."),
           Map.entry("messaging.kafka.offset", "Offset of the order's record."),
-          Map.entry("messaging.destination.partition.id", "Partition of the order's record."),
-          Map.entry("messaging.kafka.message.key", "The order's record key: the batch key."),
+          Map.entry(
+              "messaging.destination.partition.id",
+              "Partition of the order's record; on the batch span, of all its orders (unless"
+                  + " repartitioned by key)."),
+          Map.entry(
+              "messaging.kafka.message.key",
+              "The orders' record key, the batch key: on the batch span (and each link with"
+                  + " `all`)."),
           Map.entry("spanlinks.batch.key", "The batch key (the input record key)."),
           Map.entry("spanlinks.window.start", "Window start, ISO-8601, inclusive."),
           Map.entry("spanlinks.window.end", "Window end, ISO-8601, exclusive."),
@@ -98,7 +104,11 @@ final class TelemetryDoc {
         for (LinkData link : span.getLinks()) {
           builder.putAll(link.getAttributes());
         }
-        attributes(out, "Link attributes (one link per order)", builder.build());
+        attributes(
+            out,
+            "Link attributes (one link per order; these with `spanlinks.link.attributes=all`, the"
+                + " default `standard` carries the offset only)",
+            builder.build());
       }
     }
     out.append(

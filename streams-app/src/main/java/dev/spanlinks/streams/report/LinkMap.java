@@ -64,6 +64,14 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
     }
     List<Order> orders = new ArrayList<>();
     Set<String> linked = new HashSet<>();
+    // With lean links (spanlinks.link.attributes none or standard) a link has no order id or event
+    // time: the order's own send span, when the file has it, does.
+    Map<String, Map<String, String>> sendSpans = new HashMap<>();
+    for (SpanFile.Span span : spans) {
+      if (span.kind().equals("PRODUCER")) {
+        sendSpans.put(span.traceId() + "/" + span.spanId(), span.attributes());
+      }
+    }
     for (SpanFile.Span span : spans) {
       Integer batch =
           span.name().equals(BatchSpans.BATCH_SPAN_NAME)
@@ -75,15 +83,19 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
         continue;
       }
       for (SpanFile.Link link : span.links()) {
-        linked.add(link.traceId() + "/" + link.spanId());
+        String context = link.traceId() + "/" + link.spanId();
+        linked.add(context);
+        Map<String, String> send = sendSpans.getOrDefault(context, Map.of());
+        String eventTime = SpanlinksAttributes.ORDER_EVENT_TIME.getKey();
+        String orderId = SpanlinksAttributes.ORDER_ID.getKey();
         orders.add(
             new Order(
                 millis(
-                    link.attributes().get(SpanlinksAttributes.ORDER_EVENT_TIME.getKey()),
+                    link.attributes().getOrDefault(eventTime, send.get(eventTime)),
                     batches.get(batch).windowStartMs()),
                 batches.get(batch).keyIndex(),
                 batch,
-                link.attributes().getOrDefault(SpanlinksAttributes.ORDER_ID.getKey(), ""),
+                link.attributes().getOrDefault(orderId, send.getOrDefault(orderId, "")),
                 link.traceId()));
       }
     }

@@ -16,24 +16,48 @@ import java.util.Objects;
  *     window; the application id unless the user chose another ({@code
  *     spanlinks.batch.ids.namespace}), so a re-run under a new application id can re-emit the same
  *     batch ids
+ * @param linkAttributes what each link carries besides the order's span context
+ * @param ordersFromManyPartitions true when one batch's orders can come from several input
+ *     partitions ({@code spanlinks.repartition.by.key}): the partition then goes on each link, not
+ *     on the batch span
  */
 public record BatchSpanSettings(
     String applicationId,
     String ordersTopic,
     int linksPerSpan,
     boolean reverseLinks,
-    String batchIdsNamespace) {
+    String batchIdsNamespace,
+    LinkAttributes linkAttributes,
+    boolean ordersFromManyPartitions) {
 
-  /** Batch ids derived from the application id. */
+  /** Batch ids derived from the application id, standard link attributes, no repartition. */
   public BatchSpanSettings(
       String applicationId, String ordersTopic, int linksPerSpan, boolean reverseLinks) {
     this(applicationId, ordersTopic, linksPerSpan, reverseLinks, applicationId);
+  }
+
+  /** Standard link attributes, no repartition. */
+  public BatchSpanSettings(
+      String applicationId,
+      String ordersTopic,
+      int linksPerSpan,
+      boolean reverseLinks,
+      String batchIdsNamespace) {
+    this(
+        applicationId,
+        ordersTopic,
+        linksPerSpan,
+        reverseLinks,
+        batchIdsNamespace,
+        LinkAttributes.STANDARD,
+        false);
   }
 
   public BatchSpanSettings {
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(batchIdsNamespace, "batchIdsNamespace");
     Objects.requireNonNull(ordersTopic, "ordersTopic");
+    Objects.requireNonNull(linkAttributes, "linkAttributes");
     if (linksPerSpan < 1) {
       throw new IllegalArgumentException("linksPerSpan must be >= 1");
     }

@@ -47,6 +47,7 @@ public final class BatchSpans {
   private final Instant windowStart;
   private final Instant windowEnd;
   private final BatchIds ids;
+  private final int partition;
   private final String traceId;
   private final List<PendingLink> pending = new ArrayList<>();
   private Span batchSpan;
@@ -60,6 +61,7 @@ public final class BatchSpans {
     this.batchKey = batchKey;
     this.windowStart = windowStart;
     this.windowEnd = windowEnd;
+    this.partition = partition;
     this.ids =
         new BatchIds(
             tracer.settings().batchIdsNamespace(), batchKey, windowStart.toEpochMilli(), partition);
@@ -76,21 +78,51 @@ public final class BatchSpans {
 
   /** Adds the link of one linked order; starts a span whenever a chunk of links is full. */
   public void link(Contribution contribution) {
-    Attributes attributes =
-        Attributes.builder()
-            .put(MESSAGING_KAFKA_OFFSET, contribution.offset())
-            .put(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()))
-            .put(MESSAGING_KAFKA_MESSAGE_KEY, batchKey)
-            .put(SpanlinksAttributes.ORDER_ID, contribution.orderId())
-            .put(
-                SpanlinksAttributes.ORDER_EVENT_TIME,
-                Instant.ofEpochMilli(contribution.eventTimeMs()).toString())
-            .build();
-    pending.add(new PendingLink(contribution.spanContext(), attributes));
+    pending.add(
+        new PendingLink(
+            contribution.spanContext(), linkAttributes(contribution), contribution.orderId()));
     linked++;
     if (pending.size() == tracer.settings().linksPerSpan()) {
       startPendingSpan();
     }
+  }
+
+  /** What one link carries, by {@code spanlinks.link.attributes}; see {@link LinkAttributes}. */
+  private Attributes linkAttributes(Contribution contribution) {
+    BatchSpanSettings settings = tracer.settings();
+    return switch (settings.linkAttributes()) {
+      case NONE -> Attributes.empty();
+      case STANDARD ->
+          settings.ordersFromManyPartitions()
+              ? Attributes.of(
+                  MESSAGING_KAFKA_OFFSET,
+                  contribution.offset(),
+                  MESSAGING_DESTINATION_PARTITION_ID,
+                  Integer.toString(contribution.partition()))
+              : Attributes.of(MESSAGING_KAFKA_OFFSET, contribution.offset());
+      case ALL ->
+          Attributes.builder()
+              .put(MESSAGING_KAFKA_OFFSET, contribution.offset())
+              .put(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()))
+              .put(MESSAGING_KAFKA_MESSAGE_KEY, batchKey)
+              .put(SpanlinksAttributes.ORDER_ID, contribution.orderId())
+              .put(
+                  SpanlinksAttributes.ORDER_EVENT_TIME,
+                  Instant.ofEpochMilli(contribution.eventTimeMs()).toString())
+              .build();
+    };
+  }
+
+  /**
+   * What every link of this batch shares, once on the batch and each chunk span: the record key,
+   * and the input partition unless the orders were repartitioned (they may then come from several).
+   */
+  private SpanBuilder withSharedLinkAttributes(SpanBuilder builder) {
+    builder.setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, batchKey);
+    if (!tracer.settings().ordersFromManyPartitions()) {
+      builder.setAttribute(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(partition));
+    }
+    return builder;
   }
 
   /**
@@ -138,7 +170,7 @@ public final class BatchSpans {
       if (anyLinkSampled) {
         builder.setAttribute(SpanlinksAttributes.LINKS_SAMPLED, true);
       }
-      batchSpan = start(builder, 0);
+      batchSpan = start(withSharedLinkAttributes(builder), 0);
     } else {
       chunkSpans++;
       SpanBuilder builder =
@@ -150,7 +182,7 @@ public final class BatchSpans {
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.LINK_CHUNK_INDEX, (long) chunkSpans)
               .setAttribute(SpanlinksAttributes.LINK_COUNT, (long) pending.size());
-      Span chunk = start(builder, chunkSpans);
+      Span chunk = start(withSharedLinkAttributes(builder), chunkSpans);
       checkNoLinkDropped(chunk);
       chunk.end();
       tracer.spanEnded();
@@ -178,8 +210,7 @@ public final class BatchSpans {
           .addLink(batch, linkAttributes)
           .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
           .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
-          .setAttribute(
-              SpanlinksAttributes.ORDER_ID, link.attributes().get(SpanlinksAttributes.ORDER_ID))
+          .setAttribute(SpanlinksAttributes.ORDER_ID, link.orderId())
           .startSpan()
           .end();
       tracer.spanEnded();
@@ -215,5 +246,5 @@ public final class BatchSpans {
     }
   }
 
-  private record PendingLink(SpanContext spanContext, Attributes attributes) {}
+  private record PendingLink(SpanContext spanContext, Attributes attributes, String orderId) {}
 }
