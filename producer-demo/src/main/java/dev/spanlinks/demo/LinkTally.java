@@ -1,6 +1,7 @@
 package dev.spanlinks.demo;
 
 import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
@@ -31,7 +32,10 @@ final class LinkTally implements SpanProcessor {
     if (span.getName().equals(BatchSpans.BATCH_SPAN_NAME)
         || span.getName().equals(BatchSpans.CHUNK_SPAN_NAME)) {
       for (LinkData link : span.toSpanData().getLinks()) {
-        links.merge(key(link.getSpanContext()), 1, Integer::sum);
+        // Links between the batch span and its chunk traces are not orders.
+        if (link.getAttributes().get(SpanlinksAttributes.LINK_TO) == null) {
+          links.merge(key(link.getSpanContext()), 1, Integer::sum);
+        }
       }
     }
   }

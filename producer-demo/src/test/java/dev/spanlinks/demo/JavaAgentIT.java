@@ -52,7 +52,7 @@ class JavaAgentIT {
                     "OTEL_BSP_SCHEDULE_DELAY", "100",
                     "OTEL_METRICS_EXPORTER", "none",
                     "OTEL_LOGS_EXPORTER", "none",
-                    "OTEL_SPAN_LINK_COUNT_LIMIT", "1000"),
+                    "OTEL_SPAN_LINK_COUNT_LIMIT", "2024"),
                 ItSupport.logs().resolve(id + "-streams.log"))) {
       await("streams app running under the agent")
           .atMost(Duration.ofSeconds(90))

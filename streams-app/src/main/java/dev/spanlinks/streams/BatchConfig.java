@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.trace.BatchSpanSettings;
 import dev.spanlinks.streams.trace.LinkAttributes;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,6 +38,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String EXPORT_TIMEOUT_MS_CONFIG = "spanlinks.export.timeout.ms";
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
   public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
+  public static final String TRACE_MAX_BYTES_CONFIG = "spanlinks.trace.max.bytes";
 
   /**
    * Not a user setting: the offline replay runs each partition's records in a test driver whose one
@@ -125,7 +127,7 @@ public final class BatchConfig extends AbstractConfig {
               ConfigDef.Range.between(1, MAX_LINKS_PER_SPAN),
               Importance.MEDIUM,
               "Most links on one span. Past it, links go to 'process orders chunk' child spans."
-                  + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this.")
+                  + " The SDK link limit (OTEL_SPAN_LINK_COUNT_LIMIT) must be at least this + 1024.")
           .define(
               MAX_FUTURE_MS_CONFIG,
               Type.LONG,
@@ -161,6 +163,17 @@ public final class BatchConfig extends AbstractConfig {
                   + " spanlinks.repartition.by.key); 'all': offset, partition, record key, order id"
                   + " and event time. What every link of a batch shares (record key, partition) is"
                   + " on the batch and chunk spans once. OTLP bytes per link: TELEMETRY.md.")
+          .define(
+              TRACE_MAX_BYTES_CONFIG,
+              Type.LONG,
+              BatchSpanSettings.DEFAULT_TRACE_MAX_BYTES,
+              ConfigDef.Range.atLeast(BatchSpanSettings.MIN_TRACE_MAX_BYTES),
+              Importance.MEDIUM,
+              "Most OTLP bytes of any one trace (an upper bound spanlinks computes, above what is"
+                  + " sent). Backends refuse larger traces: Grafana Tempo's max_bytes_per_trace is"
+                  + " 5,000,000 by default. When a batch's links would pass it, the link chunks"
+                  + " after that point go into chunk traces of their own, each linked with the"
+                  + " batch span both ways.")
           .define(
               REPARTITION_BY_KEY_CONFIG,
               Type.BOOLEAN,
@@ -264,6 +277,10 @@ public final class BatchConfig extends AbstractConfig {
 
   public LinkAttributes linkAttributes() {
     return LinkAttributes.fromConfig(getString(LINK_ATTRIBUTES_CONFIG));
+  }
+
+  public long traceMaxBytes() {
+    return getLong(TRACE_MAX_BYTES_CONFIG);
   }
 
   public boolean repartitionByKey() {

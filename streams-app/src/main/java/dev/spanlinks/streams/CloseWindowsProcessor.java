@@ -52,6 +52,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private static final String CLOSED_THROUGH = "closed-through";
   private static final String NEXT_BLOCK_ID = "next-block-id";
 
+  /** The longest gap between records that an idle close waits for: see {@link #closeIfDue}. */
+  static final long QUIET_MS = 10_000;
+
   private final BatchWindows windows;
   private final BatchConfig config;
   private final BatchTracer tracer;
@@ -67,6 +70,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private long closedThrough;
   private long streamTimeMs = Long.MIN_VALUE;
   private long lastStreamTimeAdvanceWallMs;
+  private long lastRecordWallMs;
   private int idsPartition;
 
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
@@ -82,7 +86,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.reverseLinks(),
                 config.batchIdsNamespace(),
                 config.linkAttributes(),
-                config.repartitionByKey()),
+                config.repartitionByKey(),
+                config.traceMaxBytes()),
             config.exportTimeoutMs());
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);
@@ -106,6 +111,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     // One source topic, so this task reads exactly the input partition of its task id.
     this.idsPartition = config.batchIdsPartition().orElse(context.taskId().partition());
     this.lastStreamTimeAdvanceWallMs = context.currentSystemTimeMs();
+    this.lastRecordWallMs = lastStreamTimeAdvanceWallMs;
     context.schedule(
         Duration.ofMillis(config.closeCheckIntervalMs()),
         PunctuationType.WALL_CLOCK_TIME,
@@ -115,6 +121,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   @Override
   public void process(Record<String, CapturedOrder> record) {
     long wallClockMs = context.currentSystemTimeMs();
+    lastRecordWallMs = wallClockMs;
     if (record.timestamp() > streamTimeMs) {
       streamTimeMs = record.timestamp();
       lastStreamTimeAdvanceWallMs = wallClockMs;
@@ -130,9 +137,16 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   /**
    * Every close check: windows that stream time passed while the wall clock lagged behind close
    * now; on an idle task, wall-clock time closes the rest.
+   *
+   * <p>Idle: no record has moved stream time on for {@code spanlinks.idle.close.ms}, and no record
+   * at all has come for a quiet period ({@link #QUIET_MS}, or the idle time if shorter). Records
+   * that do not move stream time must not hold the close off (a job resending old orders every few
+   * minutes kept the last hour open forever), but a task still working through a backlog of one
+   * hour's orders, whose latest came first, is not idle.
    */
   private void closeIfDue(long wallClockMs) {
-    if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()) {
+    if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()
+        && wallClockMs - lastRecordWallMs >= Math.min(QUIET_MS, config.idleCloseMs())) {
       closeWindowsThrough(windows.closedThrough(wallClockMs), true);
     } else {
       closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);

@@ -70,6 +70,28 @@ class CloseTimingTest {
   }
 
   @Test
+  void shouldNotCloseWhileTheTaskWorksThroughABacklogOfTheSameHour() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(stateDir, Map.of(BatchConfig.IDLE_CLOSE_MS_CONFIG, 60_000L))) {
+      // The hour's latest order came first; the rest arrive without a pause long enough to be
+      // quiet (5 s gaps, under CloseWindowsProcessor.QUIET_MS), for two minutes.
+      fixture.send(traced(0).at("2026-01-15T10:59:00Z"));
+      for (int n = 1; n <= 24; n++) {
+        fixture.advanceWallClock(Duration.ofSeconds(5));
+        fixture.send(traced(n).at("2026-01-15T10:30:00Z"));
+      }
+      assertThat(fixture.batches.readValuesToList()).isEmpty();
+      assertThat(fixture.late.readValuesToList()).isEmpty();
+
+      fixture.advanceWallClock(Duration.ofSeconds(11));
+      assertThat(fixture.batches.readValuesToList())
+          .singleElement()
+          .extracting(OrderBatch::orderCount)
+          .isEqualTo(25L);
+    }
+  }
+
+  @Test
   void shouldKeepTheIdleCloseOffWhileStreamTimeMoves() {
     try (TopologyFixture fixture =
         new TopologyFixture(stateDir, Map.of(BatchConfig.IDLE_CLOSE_MS_CONFIG, 60_000L))) {

@@ -88,7 +88,14 @@ final class LinkSizes {
           new BatchTracer(
               sdk,
               new BatchSpanSettings(
-                  "spanlinks", "orders", LINKS, false, "spanlinks", choice, false));
+                  "spanlinks",
+                  "orders",
+                  LINKS,
+                  false,
+                  "spanlinks",
+                  choice,
+                  false,
+                  BatchSpanSettings.DEFAULT_TRACE_MAX_BYTES));
       Instant window = Instant.parse("2026-01-15T10:00:00Z");
       BatchSpans spans = tracer.begin("customer-00042", window, window.plusSeconds(3600), 0);
       Random random = new Random(42);

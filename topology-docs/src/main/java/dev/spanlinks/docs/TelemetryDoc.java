@@ -45,6 +45,15 @@ final class TelemetryDoc {
           Map.entry("spanlinks.orders.duplicate", "Redeliveries of an order id, counted once."),
           Map.entry("spanlinks.link.chunks", "Child `process orders chunk` spans of this batch."),
           Map.entry("spanlinks.link.chunk.index", "1-based index of this chunk span."),
+          Map.entry(
+              "spanlinks.chunk.traces",
+              "Chunk traces of this batch: chunks kept in traces of their own so that no trace"
+                  + " passes `spanlinks.trace.max.bytes`, each linked with the batch span both"
+                  + " ways (links marked `spanlinks.link.to`)."),
+          Map.entry(
+              "spanlinks.link.to",
+              "On a link that is not an order's: `batch` (from a chunk trace's root to the batch"
+                  + " span) or `chunk_trace` (from the batch span to a chunk trace's root)."),
           Map.entry("spanlinks.link.count", "Links on this chunk span."),
           Map.entry("spanlinks.order.id", "The linked order's id."),
           Map.entry("spanlinks.order.event_time", "The linked order's event time, ISO-8601."),
@@ -60,7 +69,10 @@ final class TelemetryDoc {
           "One per closed (batch key, window), linked to every order (up to"
               + " `spanlinks.links.per.span`).",
           "process orders chunk",
-          "The links past `spanlinks.links.per.span`, that many per chunk.",
+          "The links past `spanlinks.links.per.span`, that many per chunk. A chunk that would take"
+              + " the batch's trace past `spanlinks.trace.max.bytes` starts a chunk trace instead:"
+              + " it is then a root span linked with the batch span both ways, and later chunks"
+              + " join its trace.",
           "batched",
           "Only with `spanlinks.reverse.links=true`: one per linked order, in the order's own"
               + " trace, linked to the batch span (the way back).");

@@ -1,6 +1,7 @@
 package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
@@ -18,6 +19,7 @@ import java.util.Map;
  */
 final class LinkCollector implements SpanProcessor {
   private final Map<String, List<String>> linksByTrace = new HashMap<>();
+  private final Map<String, String> batchTraceByChunkTrace = new HashMap<>();
 
   @Override
   public void onStart(Context parentContext, ReadWriteSpan span) {}
@@ -33,10 +35,22 @@ final class LinkCollector implements SpanProcessor {
         && !span.getName().equals(BatchSpans.CHUNK_SPAN_NAME)) {
       return;
     }
+    String traceId = span.getSpanContext().getTraceId();
+    List<LinkData> all = span.toSpanData().getLinks();
+    for (LinkData link : all) {
+      // A chunk trace's root links to its batch span: its trace's links are the batch's.
+      if (SpanlinksAttributes.LINK_TO_BATCH.equals(
+          link.getAttributes().get(SpanlinksAttributes.LINK_TO))) {
+        batchTraceByChunkTrace.put(traceId, link.getSpanContext().getTraceId());
+      }
+    }
     List<String> links =
-        linksByTrace.computeIfAbsent(span.getSpanContext().getTraceId(), id -> new ArrayList<>());
-    for (LinkData link : span.toSpanData().getLinks()) {
-      links.add(link.getSpanContext().getTraceId() + "-" + link.getSpanContext().getSpanId());
+        linksByTrace.computeIfAbsent(
+            batchTraceByChunkTrace.getOrDefault(traceId, traceId), id -> new ArrayList<>());
+    for (LinkData link : all) {
+      if (link.getAttributes().get(SpanlinksAttributes.LINK_TO) == null) {
+        links.add(link.getSpanContext().getTraceId() + "-" + link.getSpanContext().getSpanId());
+      }
     }
   }
 
@@ -47,6 +61,7 @@ final class LinkCollector implements SpanProcessor {
 
   /** The links of the batch trace, in the order they were added; forgets them. */
   synchronized List<String> take(String batchTraceId) {
+    batchTraceByChunkTrace.values().removeIf(batchTraceId::equals);
     List<String> links = linksByTrace.remove(batchTraceId);
     return links == null ? List.of() : links;
   }

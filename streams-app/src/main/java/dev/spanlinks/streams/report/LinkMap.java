@@ -62,11 +62,33 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
                 number(a.get(SpanlinksAttributes.LINK_CHUNKS.getKey()))));
       }
     }
+    // A chunk trace's root links to its batch span; the trace's other chunks are its children.
+    String linkTo = SpanlinksAttributes.LINK_TO.getKey();
+    Map<String, Integer> batchByChunkRoot = new HashMap<>();
+    for (SpanFile.Span span : spans) {
+      if (span.name().equals(BatchSpans.CHUNK_SPAN_NAME)) {
+        for (SpanFile.Link link : span.links()) {
+          Integer batch = batchBySpanId.get(link.spanId());
+          if (SpanlinksAttributes.LINK_TO_BATCH.equals(link.attributes().get(linkTo))
+              && batch != null) {
+            batchByChunkRoot.put(span.spanId(), batch);
+          }
+        }
+      }
+    }
     List<Order> orders = new ArrayList<>();
     Set<String> linked = new HashSet<>();
     // With lean links (spanlinks.link.attributes none or standard) a link has no order id or event
     // time: the order's own send span, when the file has it, does.
     Map<String, Map<String, String>> sendSpans = new HashMap<>();
+    java.util.function.Function<SpanFile.Span, Integer> batchOfChunk =
+        chunk -> {
+          Integer batch = batchBySpanId.get(chunk.parentSpanId());
+          if (batch == null) {
+            batch = batchByChunkRoot.get(chunk.parentSpanId());
+          }
+          return batch == null ? batchByChunkRoot.get(chunk.spanId()) : batch;
+        };
     for (SpanFile.Span span : spans) {
       if (span.kind().equals("PRODUCER")) {
         sendSpans.put(span.traceId() + "/" + span.spanId(), span.attributes());
@@ -76,13 +98,14 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
       Integer batch =
           span.name().equals(BatchSpans.BATCH_SPAN_NAME)
               ? batchBySpanId.get(span.spanId())
-              : span.name().equals(BatchSpans.CHUNK_SPAN_NAME)
-                  ? batchBySpanId.get(span.parentSpanId())
-                  : null;
+              : span.name().equals(BatchSpans.CHUNK_SPAN_NAME) ? batchOfChunk.apply(span) : null;
       if (batch == null) {
         continue;
       }
       for (SpanFile.Link link : span.links()) {
+        if (link.attributes().containsKey(linkTo)) {
+          continue; // a link between the batch and a chunk trace, not an order
+        }
         String context = link.traceId() + "/" + link.spanId();
         linked.add(context);
         Map<String, String> send = sendSpans.getOrDefault(context, Map.of());

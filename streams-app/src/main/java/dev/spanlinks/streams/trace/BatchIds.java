@@ -34,6 +34,18 @@ public record BatchIds(String applicationId, String batchKey, long windowStartMs
     return TraceId.fromBytes(nonZero(digest, 16));
   }
 
+  /**
+   * The trace id of the batch's chunk trace {@code index} (from 1): chunks that would take the
+   * batch's trace past its byte budget go into traces of their own.
+   */
+  public String chunkTraceId(int index) {
+    if (index < 1) {
+      throw new IllegalArgumentException("chunk trace index must be >= 1");
+    }
+    byte[] digest = digest(-1 - index);
+    return TraceId.fromBytes(nonZero(digest, 16));
+  }
+
   /** The span id of the batch span (chunk 0) or of link chunk span {@code chunkIndex}. */
   public String spanId(int chunkIndex) {
     if (chunkIndex < 0) {

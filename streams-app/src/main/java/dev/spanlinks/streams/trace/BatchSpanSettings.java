@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param ordersFromManyPartitions true when one batch's orders can come from several input
  *     partitions ({@code spanlinks.repartition.by.key}): the partition then goes on each link, not
  *     on the batch span
+ * @param traceMaxBytes the most OTLP bytes of any one trace ({@code spanlinks.trace.max.bytes})
  */
 public record BatchSpanSettings(
     String applicationId,
@@ -28,7 +29,14 @@ public record BatchSpanSettings(
     boolean reverseLinks,
     String batchIdsNamespace,
     LinkAttributes linkAttributes,
-    boolean ordersFromManyPartitions) {
+    boolean ordersFromManyPartitions,
+    long traceMaxBytes) {
+
+  /** Below Grafana Tempo's default {@code max_bytes_per_trace} (5,000,000) with room to spare. */
+  public static final long DEFAULT_TRACE_MAX_BYTES = 4_000_000;
+
+  /** The smallest budget: room for the links to chunk traces and a few hundred order links. */
+  public static final long MIN_TRACE_MAX_BYTES = 200_000;
 
   /** Batch ids derived from the application id, standard link attributes, no repartition. */
   public BatchSpanSettings(
@@ -50,7 +58,8 @@ public record BatchSpanSettings(
         reverseLinks,
         batchIdsNamespace,
         LinkAttributes.STANDARD,
-        false);
+        false,
+        DEFAULT_TRACE_MAX_BYTES);
   }
 
   public BatchSpanSettings {
@@ -58,6 +67,9 @@ public record BatchSpanSettings(
     Objects.requireNonNull(batchIdsNamespace, "batchIdsNamespace");
     Objects.requireNonNull(ordersTopic, "ordersTopic");
     Objects.requireNonNull(linkAttributes, "linkAttributes");
+    if (traceMaxBytes < MIN_TRACE_MAX_BYTES) {
+      throw new IllegalArgumentException("traceMaxBytes must be >= " + MIN_TRACE_MAX_BYTES);
+    }
     if (linksPerSpan < 1) {
       throw new IllegalArgumentException("linksPerSpan must be >= 1");
     }

@@ -36,11 +36,33 @@ import java.util.List;
  * thousand, and every span ended here counts towards the tracer's export rounds ({@link
  * BatchTracer#spanEnded()}), so ended spans cannot overflow the span processor's queue. Every
  * linked order becomes exactly one link; none is left to the SDK's silent cap.
+ *
+ * <p>No trace grows past {@code spanlinks.trace.max.bytes} of OTLP (backends refuse larger ones:
+ * Tempo's {@code max_bytes_per_trace} is 5,000,000 by default). When the next chunk would take the
+ * batch's trace past it, that chunk starts a <em>chunk trace</em> of its own: a {@value
+ * #CHUNK_SPAN_NAME} root span linked to the batch span, which links back to it (both links carry
+ * {@link SpanlinksAttributes#LINK_TO}), and the chunks after it join that trace until it is full in
+ * turn. Every order stays one link away from a span that is one link away from the batch.
  */
 public final class BatchSpans {
   public static final String BATCH_SPAN_NAME = "process orders";
   public static final String CHUNK_SPAN_NAME = "process orders chunk";
   public static final String REVERSE_SPAN_NAME = "batched";
+
+  /**
+   * Most chunk traces one batch links to; the SDK's link limit must leave room for them on the
+   * batch span. At the default budget that is about 4 GB of links in one batch.
+   */
+  public static final int MAX_CHUNK_TRACES = 1024;
+
+  /** Bytes of one link between the batch span and a chunk trace, an upper bound. */
+  private static final long TRACE_LINK_BYTES = 96;
+
+  /** Room kept in the batch's trace for the batch span's links to its chunk traces. */
+  private static final long CHUNK_TRACE_LINKS_RESERVE = MAX_CHUNK_TRACES * TRACE_LINK_BYTES;
+
+  /** Room for a chunk span's own attributes and ids, an upper bound. */
+  private static final long CHUNK_SPAN_BYTES = OtlpSizes.SPAN_WITHOUT_ATTRIBUTES + 512;
 
   private final BatchTracer tracer;
   private final String batchKey;
@@ -50,8 +72,12 @@ public final class BatchSpans {
   private final int partition;
   private final String traceId;
   private final List<PendingLink> pending = new ArrayList<>();
+  private long pendingBytes;
   private Span batchSpan;
   private int chunkSpans;
+  private int chunkTraces;
+  private SpanContext traceRoot;
+  private long traceBytes;
   private long linked;
   private boolean anyLinkSampled;
 
@@ -78,13 +104,22 @@ public final class BatchSpans {
 
   /** Adds the link of one linked order; starts a span whenever a chunk of links is full. */
   public void link(Contribution contribution) {
-    pending.add(
-        new PendingLink(
-            contribution.spanContext(), linkAttributes(contribution), contribution.orderId()));
+    Attributes attributes = linkAttributes(contribution);
+    long bytes = OtlpSizes.link(contribution.spanContext(), attributes);
+    if (!pending.isEmpty() && pendingBytes + bytes > maxLinkBytesPerSpan()) {
+      startPendingSpan(); // one span alone must fit in a trace
+    }
+    pending.add(new PendingLink(contribution.spanContext(), attributes, contribution.orderId()));
+    pendingBytes += bytes;
     linked++;
     if (pending.size() == tracer.settings().linksPerSpan()) {
       startPendingSpan();
     }
+  }
+
+  /** The most link bytes one span may carry so that it fits in a trace of its own. */
+  private long maxLinkBytesPerSpan() {
+    return tracer.settings().traceMaxBytes() - CHUNK_TRACE_LINKS_RESERVE - 2 * CHUNK_SPAN_BYTES;
   }
 
   /** What one link carries, by {@code spanlinks.link.attributes}; see {@link LinkAttributes}. */
@@ -138,6 +173,7 @@ public final class BatchSpans {
     batchSpan.setAttribute(SpanlinksAttributes.ORDERS_UNLINKED, unlinked);
     batchSpan.setAttribute(SpanlinksAttributes.ORDERS_DUPLICATE, duplicates);
     batchSpan.setAttribute(SpanlinksAttributes.LINK_CHUNKS, (long) chunkSpans);
+    batchSpan.setAttribute(SpanlinksAttributes.CHUNK_TRACES, (long) chunkTraces);
     checkNoLinkDropped(batchSpan);
     return batchSpan;
   }
@@ -148,6 +184,11 @@ public final class BatchSpans {
 
   public int chunkSpanCount() {
     return chunkSpans;
+  }
+
+  /** Chunk traces this batch needed to keep every trace within the byte budget. */
+  public int chunkTraceCount() {
+    return chunkTraces;
   }
 
   private void startPendingSpan() {
@@ -170,7 +211,9 @@ public final class BatchSpans {
       if (anyLinkSampled) {
         builder.setAttribute(SpanlinksAttributes.LINKS_SAMPLED, true);
       }
-      batchSpan = start(withSharedLinkAttributes(builder), 0);
+      batchSpan = start(withSharedLinkAttributes(builder), traceId, 0, List.of());
+      traceRoot = batchSpan.getSpanContext();
+      traceBytes = CHUNK_TRACE_LINKS_RESERVE + CHUNK_SPAN_BYTES + pendingBytes;
     } else {
       chunkSpans++;
       SpanBuilder builder =
@@ -178,11 +221,24 @@ public final class BatchSpans {
               .tracer()
               .spanBuilder(CHUNK_SPAN_NAME)
               .setSpanKind(SpanKind.INTERNAL)
-              .setParent(Context.root().with(batchSpan))
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.LINK_CHUNK_INDEX, (long) chunkSpans)
               .setAttribute(SpanlinksAttributes.LINK_COUNT, (long) pending.size());
-      Span chunk = start(withSharedLinkAttributes(builder), chunkSpans);
+      long chunkBytes = CHUNK_SPAN_BYTES + pendingBytes;
+      Span chunk;
+      if (traceBytes + chunkBytes <= tracer.settings().traceMaxBytes()
+          || chunkTraces == MAX_CHUNK_TRACES) {
+        builder.setParent(Context.root().with(Span.wrap(traceRoot)));
+        chunk =
+            start(withSharedLinkAttributes(builder), traceRoot.getTraceId(), chunkSpans, List.of());
+        traceBytes += chunkBytes;
+        if (chunkTraces == MAX_CHUNK_TRACES && traceBytes > tracer.settings().traceMaxBytes()) {
+          tracer.warnTraceOverBudgetOnce(MAX_CHUNK_TRACES);
+        }
+      } else {
+        chunk = startChunkTrace(builder);
+        traceBytes = TRACE_LINK_BYTES + chunkBytes;
+      }
       checkNoLinkDropped(chunk);
       chunk.end();
       tracer.spanEnded();
@@ -191,6 +247,31 @@ public final class BatchSpans {
       startReverseSpans();
     }
     pending.clear();
+    pendingBytes = 0;
+  }
+
+  /**
+   * Starts a chunk as the root of a new trace, linked to the batch span, and links the batch span
+   * to it: the way from the batch to the chunk's orders and back.
+   */
+  private Span startChunkTrace(SpanBuilder builder) {
+    chunkTraces++;
+    builder.setNoParent();
+    Span root =
+        start(
+            withSharedLinkAttributes(builder),
+            ids.chunkTraceId(chunkTraces),
+            chunkSpans,
+            List.of(
+                new PendingLink(
+                    batchSpan.getSpanContext(),
+                    Attributes.of(SpanlinksAttributes.LINK_TO, SpanlinksAttributes.LINK_TO_BATCH),
+                    null)));
+    traceRoot = root.getSpanContext();
+    batchSpan.addLink(
+        traceRoot,
+        Attributes.of(SpanlinksAttributes.LINK_TO, SpanlinksAttributes.LINK_TO_CHUNK_TRACE));
+    return root;
   }
 
   /**
@@ -217,15 +298,23 @@ public final class BatchSpans {
     }
   }
 
+  /**
+   * Starts a span with the pending links (after {@code firstLinks}) and the ids of chunk {@code
+   * chunkIndex} in trace {@code spanTraceId}.
+   */
   @SuppressWarnings("try") // the scope only has to be open while the span starts
-  private Span start(SpanBuilder builder, int chunkIndex) {
+  private Span start(
+      SpanBuilder builder, String spanTraceId, int chunkIndex, List<PendingLink> firstLinks) {
+    for (PendingLink link : firstLinks) {
+      builder.addLink(link.spanContext(), link.attributes());
+    }
     for (PendingLink link : pending) {
       builder.addLink(link.spanContext(), link.attributes());
     }
     String spanId = ids.spanId(chunkIndex);
     Span span;
     try (Scope ignored =
-        DeterministicIdGenerator.withIds(Context.current(), traceId, spanId).makeCurrent()) {
+        DeterministicIdGenerator.withIds(Context.current(), spanTraceId, spanId).makeCurrent()) {
       span = builder.startSpan();
     }
     SpanContext started = span.getSpanContext();

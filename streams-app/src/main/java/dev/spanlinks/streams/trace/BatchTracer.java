@@ -37,6 +37,7 @@ public final class BatchTracer {
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
   private final AtomicBoolean warnedFailedExport = new AtomicBoolean();
+  private final AtomicBoolean warnedOverBudget = new AtomicBoolean();
   private final long exportTimeoutMs;
   private CompletableResultCode previousRound = CompletableResultCode.ofSuccess();
   private int endedInRound;
@@ -133,6 +134,16 @@ public final class BatchTracer {
     }
   }
 
+  void warnTraceOverBudgetOnce(int chunkTraces) {
+    if (warnedOverBudget.compareAndSet(false, true)) {
+      log.error(
+          "A batch needs more than {} chunk traces: its last chunk trace grows past"
+              + " spanlinks.trace.max.bytes ({} bytes). Raise the budget.",
+          chunkTraces,
+          settings.traceMaxBytes());
+    }
+  }
+
   void warnRandomIdsOnce() {
     if (warnedRandomIds.compareAndSet(false, true)) {
       log.warn(
@@ -146,7 +157,7 @@ public final class BatchTracer {
     if (warnedDroppedLinks.compareAndSet(false, true)) {
       log.error(
           "The OpenTelemetry SDK dropped span links. dropped=[{}] links.per.span=[{}]. Raise"
-              + " OTEL_SPAN_LINK_COUNT_LIMIT to at least spanlinks.links.per.span.",
+              + " OTEL_SPAN_LINK_COUNT_LIMIT to at least spanlinks.links.per.span + 1024.",
           dropped,
           settings.linksPerSpan());
     }

@@ -25,6 +25,20 @@ public final class SpanlinksAttributes {
       AttributeKey.longKey("spanlinks.link.chunk.index");
   public static final AttributeKey<Long> LINK_COUNT = AttributeKey.longKey("spanlinks.link.count");
   public static final AttributeKey<String> ORDER_ID = AttributeKey.stringKey("spanlinks.order.id");
+
+  /**
+   * On a link that is not an order's: what it leads to ({@link #LINK_TO_BATCH} from a chunk trace,
+   * {@link #LINK_TO_CHUNK_TRACE} from the batch span).
+   */
+  public static final AttributeKey<String> LINK_TO = AttributeKey.stringKey("spanlinks.link.to");
+
+  public static final String LINK_TO_BATCH = "batch";
+  public static final String LINK_TO_CHUNK_TRACE = "chunk_trace";
+
+  /** Chunk traces of a batch, kept apart to stay within {@code spanlinks.trace.max.bytes}. */
+  public static final AttributeKey<Long> CHUNK_TRACES =
+      AttributeKey.longKey("spanlinks.chunk.traces");
+
   public static final AttributeKey<String> ORDER_EVENT_TIME =
       AttributeKey.stringKey("spanlinks.order.event_time");
 

@@ -60,7 +60,7 @@ public final class SpanlinksTelemetry {
                 () ->
                     Map.of(
                         SERVICE_NAME, "spanlinks-streams",
-                        LINK_COUNT_LIMIT, Integer.toString(linksPerSpan),
+                        LINK_COUNT_LIMIT, Integer.toString(linkLimit(linksPerSpan)),
                         MAX_EXPORT_BATCH_SIZE, "8"))
             .addTracerProviderCustomizer(
                 (tracerProvider, config) -> {
@@ -78,7 +78,7 @@ public final class SpanlinksTelemetry {
   public static SdkTracerProviderBuilder withBatchSupport(
       SdkTracerProviderBuilder builder, int linksPerSpan) {
     return builder
-        .setSpanLimits(SpanLimits.builder().setMaxNumberOfLinks(linksPerSpan).build())
+        .setSpanLimits(SpanLimits.builder().setMaxNumberOfLinks(linkLimit(linksPerSpan)).build())
         .setIdGenerator(new DeterministicIdGenerator());
   }
 
@@ -114,15 +114,27 @@ public final class SpanlinksTelemetry {
     return GlobalOpenTelemetry.get();
   }
 
+  /**
+   * The SDK link limit spanlinks needs: a chunk of order links, plus the batch span's links to its
+   * chunk traces (see {@link BatchSpans#MAX_CHUNK_TRACES}).
+   */
+  public static int linkLimit(int linksPerSpan) {
+    return linksPerSpan + BatchSpans.MAX_CHUNK_TRACES;
+  }
+
   private static void requireLinkLimit(int linkLimit, int linksPerSpan) {
-    if (linkLimit < linksPerSpan) {
+    if (linkLimit < linkLimit(linksPerSpan)) {
       throw new ConfigurationException(
           "OTEL_SPAN_LINK_COUNT_LIMIT ("
               + LINK_COUNT_LIMIT
               + ") is "
               + linkLimit
-              + ", below spanlinks.links.per.span="
+              + ", below spanlinks.links.per.span ("
               + linksPerSpan
+              + ") + "
+              + BatchSpans.MAX_CHUNK_TRACES
+              + " (the batch span's links to its chunk traces) = "
+              + linkLimit(linksPerSpan)
               + ": the SDK would silently drop links. Raise the limit or lower"
               + " spanlinks.links.per.span.");
     }

@@ -46,7 +46,16 @@ class SpanlinksTelemetryTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("OTEL_SPAN_LINK_COUNT_LIMIT")
         .hasMessageContaining("128")
-        .hasMessageContaining("spanlinks.links.per.span=1000");
+        .hasMessageContaining("spanlinks.links.per.span (1000) + 1024")
+        .hasMessageContaining("= 2024");
+  }
+
+  @Test
+  void shouldFailAtStartUpWhenUserLinkLimitLeavesNoRoomForChunkTraceLinks() {
+    System.setProperty("otel.span.link.count.limit", "1000");
+    assertThatThrownBy(() -> SpanlinksTelemetry.autoConfigure(1000))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("= 2024");
   }
 
   @Test

@@ -1,0 +1,53 @@
+package dev.spanlinks.streams.trace;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Upper bounds of the OTLP protobuf bytes of span parts, cheap enough to compute per link. Every
+ * length prefix is counted at its largest plausible width and every number at ten bytes, so the
+ * bound holds whatever the values; the per-trace budget is kept against these bounds, never against
+ * measured sizes, which would mean encoding every span twice.
+ */
+final class OtlpSizes {
+  /** Everything of a span but its attributes and links: ids, name, kind, times, status, flags. */
+  static final int SPAN_WITHOUT_ATTRIBUTES = 160;
+
+  private OtlpSizes() {}
+
+  /** A link: its message, trace and span ids, flags, tracestate and attributes. */
+  static long link(SpanContext context, Attributes attributes) {
+    String traceState = TraceStates.format(context.getTraceState());
+    return 4 // the link's own tag and length
+        + 18 // trace id: tag, length, 16 bytes
+        + 10 // span id: tag, length, 8 bytes
+        + 5 // flags: tag and fixed32
+        + (traceState.isEmpty() ? 0 : 4 + utf8(traceState))
+        + attributes(attributes);
+  }
+
+  /** A span's attributes. */
+  static long attributes(Attributes attributes) {
+    long[] bytes = {0};
+    attributes.forEach((key, value) -> bytes[0] += attribute(key, value));
+    return bytes[0];
+  }
+
+  private static long attribute(AttributeKey<?> key, Object value) {
+    long valueBytes =
+        switch (key.getType()) {
+          case STRING -> 4 + utf8((String) value);
+          case BOOLEAN -> 2;
+          case LONG, DOUBLE -> 11;
+          default -> 4 + 11L * ((List<?>) value).size() + utf8(String.valueOf(value));
+        };
+    return 4 + 4 + utf8(key.getKey()) + 4 + valueBytes;
+  }
+
+  private static long utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8).length;
+  }
+}
