@@ -186,6 +186,10 @@ class InputHandlingTest {
       assertThat(linkIds(span)).hasSize(2).doesNotHaveDuplicates();
       assertThat(span.getAttributes().get(AttributeKey.longKey("spanlinks.orders.duplicate")))
           .isEqualTo(2L);
+      // Every record read ends in exactly one outcome: 2 batched + 2 duplicates (the third order
+      // is still in its open window).
+      assertThat(orderCount(fixture, "batched")).isEqualTo(2);
+      assertThat(orderCount(fixture, "duplicate")).isEqualTo(2);
     }
   }
 

@@ -2,10 +2,16 @@ package dev.spanlinks.streams;
 
 import static dev.spanlinks.streams.TestOrder.traced;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -57,6 +63,51 @@ class SpanBackpressureTest {
           .hasSize(keys);
       assertThat(batchSpans.stream().map(SpanData::getSpanId))
           .containsExactlyInAnyOrderElementsOf(batches.stream().map(OrderBatch::spanId).toList());
+    }
+  }
+
+  @Test
+  void shouldFailTheCloseWithoutDeadLetteringItsRecordWhenTheExporterHangs() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir,
+            Map.of(BatchConfig.EXPORT_TIMEOUT_MS_CONFIG, 50L),
+            Sampler.parentBased(Sampler.alwaysOn()),
+            exporter -> new HangingFlush())) {
+      fixture.send(traced(1).at("2026-01-15T10:30:00Z"));
+      assertThatThrownBy(() -> fixture.send(traced(2).at("2026-01-15T11:30:00Z")))
+          .as("the close fails, so that Kafka Streams aborts its transaction")
+          .hasRootCauseInstanceOf(SpanExportTimeoutException.class);
+      assertThat(fixture.deadLetters.isEmpty()).as("the closing record is innocent").isTrue();
+    }
+  }
+
+  /** A span processor whose flush never completes: an exporter that hangs. */
+  private static final class HangingFlush implements SpanProcessor {
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+    @Override
+    public boolean isStartRequired() {
+      return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {}
+
+    @Override
+    public boolean isEndRequired() {
+      return false;
+    }
+
+    @Override
+    public CompletableResultCode forceFlush() {
+      return new CompletableResultCode();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
     }
   }
 

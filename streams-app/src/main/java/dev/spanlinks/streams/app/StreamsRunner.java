@@ -37,7 +37,8 @@ public final class StreamsRunner implements AutoCloseable {
     this.openTelemetry = openTelemetry;
   }
 
-  private static boolean isSpanExportTimeout(Throwable exception) {
+  /** True for a failed close that a new stream thread should retry (see {@link #start}). */
+  static boolean isSpanExportTimeout(Throwable exception) {
     for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
       if (cause instanceof SpanExportTimeoutException) {
         return true;
