@@ -1,5 +1,6 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.streams.app.ExportFailureLog;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
 public final class DemoMain {
 
   public static void main(String[] args) {
+    ExportFailureLog.install();
     System.exit(
         execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }

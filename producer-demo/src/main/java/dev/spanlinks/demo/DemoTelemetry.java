@@ -2,6 +2,7 @@ package dev.spanlinks.demo;
 
 import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.trace.ValidContextsSpanProcessor;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
@@ -59,6 +60,8 @@ final class DemoTelemetry {
     }
     return builder.addTracerProviderCustomizer(
         (provider, config) -> {
+          // Contexts stay valid, and propagate, even with OTEL_TRACES_EXPORTER=none.
+          provider.addSpanProcessor(ValidContextsSpanProcessor.INSTANCE);
           if (file != null) {
             provider.addSpanProcessor(BatchSpanProcessor.builder(file).build());
           }

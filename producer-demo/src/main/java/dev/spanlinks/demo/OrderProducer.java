@@ -127,7 +127,11 @@ final class OrderProducer implements AutoCloseable {
         producer.send(record, (metadata, exception) -> recordFailure(exception));
       } else {
         SpanContext sent = sendTraced(record, orderId, createdAt);
-        if (!isInvalid) {
+        // Counted from what was written, never from what was meant: an SDK that hands out no
+        // valid context (no span processor, say) sends the order without a traceparent.
+        if (record.headers().lastHeader("traceparent") == null) {
+          untraced++;
+        } else if (!isInvalid) {
           traced.add(sent);
         }
       }

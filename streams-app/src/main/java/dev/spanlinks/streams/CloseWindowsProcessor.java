@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  */
 final class CloseWindowsProcessor implements Processor<String, CapturedOrder, String, Object> {
   private static final Logger log = LoggerFactory.getLogger(CloseWindowsProcessor.class);
+  private static final RateLimitedWarning LATE_ORDER =
+      new RateLimitedWarning(
+          log, "Routing late order. topic=[{}] partition=[{}] offset=[{}] closedThrough=[{}]");
   private static final String CLOSED_THROUGH = "closed-through";
   private static final String NEXT_BLOCK_ID = "next-block-id";
 
@@ -196,12 +199,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   private void routeLate(Record<String, CapturedOrder> record) {
     CapturedOrder late = record.value();
-    log.warn(
-        "Routing late order. topic=[{}] partition=[{}] offset=[{}] closedThrough=[{}]",
-        config.ordersTopic(),
-        late.partition(),
-        late.offset(),
-        closedThrough);
+    LATE_ORDER.warn(config.ordersTopic(), late.partition(), late.offset(), closedThrough);
     metrics.late();
     context.forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
   }

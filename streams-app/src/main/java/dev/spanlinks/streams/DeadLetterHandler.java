@@ -49,6 +49,11 @@ public final class DeadLetterHandler
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
 
+  /** Shared by the handlers of every stream thread: one stream of warnings for the process. */
+  private static final RateLimitedWarning INVALID_ORDER =
+      new RateLimitedWarning(
+          log, "Dead-lettering invalid order. topic=[{}] partition=[{}] offset=[{}] reason=[{}]");
+
   /**
    * Where the handler finds the application's OpenTelemetry instance, to count dead letters: Kafka
    * Streams hands the handler its configuration, and live objects pass through it unchanged.
@@ -127,12 +132,8 @@ public final class DeadLetterHandler
   private static void logOutcome(
       ErrorHandlerContext context, Exception exception, boolean badInput) {
     if (badInput) {
-      log.warn(
-          "Dead-lettering invalid order. topic=[{}] partition=[{}] offset=[{}] reason=[{}]",
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          exception.getMessage());
+      INVALID_ORDER.warn(
+          context.topic(), context.partition(), context.offset(), exception.getMessage());
     } else {
       log.error(
           "Unexpected error on a record; dead-lettered it and stopping. topic=[{}]"

@@ -24,9 +24,15 @@ import picocli.CommandLine.Option;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Run the topology against a Kafka cluster until stopped (SIGTERM, Ctrl-C).")
+    description = {
+      "Run the topology against a Kafka cluster until stopped (SIGTERM, Ctrl-C).",
+      "Kafka Streams keeps open windows in state.dir; without one in --config, spanlinks uses"
+          + " ./spanlinks-state (not the OS temp directory, which the OS may clear): give each"
+          + " instance its own, kept across restarts."
+    })
 final class RunCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+  static final String DEFAULT_STATE_DIR = "spanlinks-state";
 
   @Option(
       names = "--bootstrap-servers",
@@ -112,6 +118,13 @@ final class RunCommand implements Callable<Integer> {
     settings.putAll(KafkaClientOptions.clientSettings(configFile, bootstrapServers));
     if (applicationId != null) {
       settings.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    }
+    if (!settings.containsKey(StreamsConfig.STATE_DIR_CONFIG)) {
+      // Kafka Streams' default is under the OS temp directory, which the OS may clear: the open
+      // windows would be restored from the changelog at every start, at best.
+      String stateDir = Path.of(DEFAULT_STATE_DIR).toAbsolutePath().toString();
+      settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+      log.info("state.dir not set: keeping state in {}", stateDir);
     }
     return settings;
   }

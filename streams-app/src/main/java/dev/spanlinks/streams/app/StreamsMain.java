@@ -28,6 +28,7 @@ public final class StreamsMain {
   private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
   public static void main(String[] args) {
+    ExportFailureLog.install();
     System.exit(
         execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }

@@ -24,17 +24,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamsRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamsRunner.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-
   private final KafkaStreams streams;
   private final OpenTelemetry openTelemetry;
+  private final Duration closeTimeout;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile boolean closed;
 
-  private StreamsRunner(KafkaStreams streams, OpenTelemetry openTelemetry) {
+  private StreamsRunner(KafkaStreams streams, OpenTelemetry openTelemetry, Duration closeTimeout) {
     this.streams = streams;
     this.openTelemetry = openTelemetry;
+    this.closeTimeout = closeTimeout;
   }
 
   /** True for a failed close that a new stream thread should retry (see {@link #start}). */
@@ -61,7 +61,8 @@ public final class StreamsRunner implements AutoCloseable {
     Properties properties = config.streamsProperties();
     properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
     KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
-    StreamsRunner runner = new StreamsRunner(streams, openTelemetry);
+    StreamsRunner runner =
+        new StreamsRunner(streams, openTelemetry, Duration.ofMillis(config.closeTimeoutMs()));
     streams.setUncaughtExceptionHandler(
         exception -> {
           if (isSpanExportTimeout(exception)) {
@@ -111,17 +112,24 @@ public final class StreamsRunner implements AutoCloseable {
       return;
     }
     closed = true;
-    if (!streams.close(CLOSE_TIMEOUT)) {
-      log.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
-    }
+    boolean streamsClosed = streams.close(closeTimeout);
     // An SDK of ours is flushed here; the Java agent's flushes in its own shutdown hook.
-    boolean exported =
+    boolean flushed =
         !(openTelemetry instanceof OpenTelemetrySdk sdk)
             || sdk.shutdown().join(10, TimeUnit.SECONDS).isSuccess();
-    if (exported) {
-      log.info("spanlinks stopped cleanly: Kafka Streams closed, telemetry flushed");
+    String telemetry =
+        flushed ? "telemetry flushed" : "telemetry NOT flushed within 10 s (some may be lost)";
+    if (streamsClosed && flushed) {
+      log.info("spanlinks stopped cleanly: Kafka Streams closed, {}", telemetry);
+    } else if (streamsClosed) {
+      log.warn("spanlinks stopped: Kafka Streams closed, {}", telemetry);
     } else {
-      log.warn("spanlinks stopped; the OpenTelemetry SDK did not flush within 10 s");
+      log.warn(
+          "spanlinks stopped WITHOUT a clean close: Kafka Streams did not close within {} ms"
+              + " (spanlinks.close.timeout.ms); the next start restores state and redoes"
+              + " uncommitted work. {}",
+          closeTimeout.toMillis(),
+          telemetry);
     }
     stopped.countDown();
   }

@@ -66,7 +66,9 @@ public final class SpanlinksTelemetry {
                 (tracerProvider, config) -> {
                   // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
                   requireLinkLimit(configuredLimit(config), linksPerSpan);
-                  return tracerProvider.setIdGenerator(new DeterministicIdGenerator());
+                  return tracerProvider
+                      .setIdGenerator(new DeterministicIdGenerator())
+                      .addSpanProcessor(ValidContextsSpanProcessor.INSTANCE);
                 });
     return customizer.apply(builder).build().getOpenTelemetrySdk();
   }
