@@ -14,7 +14,9 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -223,6 +225,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     Bytes to = ContributionStore.windowPrefix(target);
     BatchAccumulator open = null;
     long lastEmittedEnd = BatchWindows.NOTHING_CLOSED;
+    List<Bytes> closed = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> entries = contributions.range(from, to)) {
       while (entries.hasNext()) {
         KeyValue<Bytes, byte[]> entry = entries.next();
@@ -239,10 +242,16 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         } else {
           decode(key, entry.value, open);
         }
-        // put(key, null), not delete(key): delete reads the old value back first (a read per
-        // block, never used); both write the same tombstone.
-        contributions.put(entry.key, null);
+        closed.add(entry.key);
       }
+    }
+    // Tombstones only once the scan is over: written during it, they can evict blocks that are
+    // still only in the record cache into RocksDB behind the open iterator, which then never
+    // sees them (found by ContributionCacheScanTest: 9 of 200 blocks with a 16 KB cache).
+    // put(key, null), not delete(key): delete reads the old value back first (a read per block,
+    // never used); both write the same tombstone.
+    for (Bytes key : closed) {
+      contributions.put(key, null);
     }
     emit(open);
     if (open != null) {

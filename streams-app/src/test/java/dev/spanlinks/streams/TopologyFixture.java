@@ -15,6 +15,9 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +39,12 @@ import org.apache.kafka.streams.test.TestRecord;
 /**
  * A fresh topology in a {@link TopologyTestDriver}, with an SDK that exports to memory and the four
  * topics at hand. Each test makes its own; close it after.
+ *
+ * <p>A fixture made {@link #restartable} can be {@link #restart restarted}: the driver closes and a
+ * new one opens on the same state, with the wall clock where it was, so only what the stores hold
+ * survives. The test driver deletes its task directories when it closes, so a restartable fixture's
+ * task directory is a symbolic link to a directory beside the application's: the driver deletes the
+ * link (it does not follow links when it deletes) and the state stays.
  */
 final class TopologyFixture implements AutoCloseable {
   static final String APPLICATION_ID = "spanlinks-test";
@@ -46,9 +55,19 @@ final class TopologyFixture implements AutoCloseable {
   final OpenTelemetrySdk openTelemetry;
   final TopologyTestDriver driver;
   final TestInputTopic<String, byte[]> orders;
+
+  /** The input topic with raw keys too: keys that are not UTF-8, or null. */
+  final TestInputTopic<byte[], byte[]> rawOrders;
+
   final TestOutputTopic<String, OrderBatch> batches;
   final TestOutputTopic<String, String> late;
   final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final Path stateDir;
+  private final Map<String, Object> settings;
+  private final Sampler sampler;
+  private final Function<SpanExporter, SpanProcessor> spanProcessor;
+  private final boolean restartable;
+  private Instant wallClock;
 
   TopologyFixture(Path stateDir, Map<String, Object> settings) {
     this(stateDir, settings, Sampler.parentBased(Sampler.alwaysOn()));
@@ -67,6 +86,22 @@ final class TopologyFixture implements AutoCloseable {
       Map<String, Object> settings,
       Sampler sampler,
       Function<SpanExporter, SpanProcessor> spanProcessor) {
+    this(stateDir, settings, sampler, spanProcessor, WALL_CLOCK_START, false);
+  }
+
+  private TopologyFixture(
+      Path stateDir,
+      Map<String, Object> settings,
+      Sampler sampler,
+      Function<SpanExporter, SpanProcessor> spanProcessor,
+      Instant wallClock,
+      boolean restartable) {
+    this.stateDir = stateDir;
+    this.settings = Map.copyOf(settings);
+    this.sampler = sampler;
+    this.spanProcessor = spanProcessor;
+    this.wallClock = wallClock;
+    this.restartable = restartable;
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -91,12 +126,18 @@ final class TopologyFixture implements AutoCloseable {
             .build();
     Properties streamsProperties = config.streamsProperties();
     streamsProperties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
+    if (restartable) {
+      linkTaskDirectory(stateDir, config.applicationId());
+    }
     driver =
         new TopologyTestDriver(
-            BatchTopology.build(config, openTelemetry), streamsProperties, WALL_CLOCK_START);
+            BatchTopology.build(config, openTelemetry), streamsProperties, wallClock);
     orders =
         driver.createInputTopic(
             config.ordersTopic(), new StringSerializer(), new ByteArraySerializer());
+    rawOrders =
+        driver.createInputTopic(
+            config.ordersTopic(), new ByteArraySerializer(), new ByteArraySerializer());
     batches =
         driver.createOutputTopic(
             config.batchesTopic(), new StringDeserializer(), OrderSerdes.orderBatchDeserializer());
@@ -112,6 +153,44 @@ final class TopologyFixture implements AutoCloseable {
     this(stateDir, Map.of());
   }
 
+  /** A fixture that {@link #restart} can close and open again on the same state. */
+  static TopologyFixture restartable(
+      Path stateDir, Map<String, Object> settings, Instant wallClock) {
+    return new TopologyFixture(
+        stateDir,
+        settings,
+        Sampler.parentBased(Sampler.alwaysOn()),
+        SimpleSpanProcessor::create,
+        wallClock,
+        true);
+  }
+
+  /**
+   * Closes this fixture (read its outputs and spans first) and opens a new one on the same state
+   * directory, with the wall clock where this one left it. Nothing in memory survives: not the
+   * processors, not the SDK, not the record cache.
+   */
+  TopologyFixture restart() {
+    if (!restartable) {
+      throw new IllegalStateException("made without restartable(...)");
+    }
+    close();
+    return new TopologyFixture(stateDir, settings, sampler, spanProcessor, wallClock, true);
+  }
+
+  /** Where the task's state lives across restarts: beside the application directory. */
+  private static void linkTaskDirectory(Path stateDir, String applicationId) {
+    try {
+      Path kept = Files.createDirectories(stateDir.resolve("kept-task-0_0"));
+      Path taskDir = Files.createDirectories(stateDir.resolve(applicationId)).resolve("0_0");
+      if (!Files.isSymbolicLink(taskDir)) {
+        Files.createSymbolicLink(taskDir, kept);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot link the task directory", e);
+    }
+  }
+
   void send(TestOrder order) {
     orders.pipeInput(order.toRecord());
   }
@@ -122,6 +201,11 @@ final class TopologyFixture implements AutoCloseable {
 
   void advanceWallClock(Duration duration) {
     driver.advanceWallClockTime(duration);
+    wallClock = wallClock.plus(duration);
+  }
+
+  Instant wallClock() {
+    return wallClock;
   }
 
   List<SpanData> finishedSpans() {

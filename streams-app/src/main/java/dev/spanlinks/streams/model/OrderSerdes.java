@@ -48,6 +48,8 @@ public final class OrderSerdes {
           // Keep 12.50 as 12.50: amounts and their totals keep the scale they were sent with.
           .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          // A second object (or anything) after the order is not an order: never half-read it.
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
   private OrderSerdes() {}
@@ -103,6 +105,9 @@ public final class OrderSerdes {
       root = MAPPER.readTree(data);
     } catch (IOException e) {
       throw new InvalidOrderException("value is not valid JSON");
+    } catch (NumberFormatException | ArithmeticException e) {
+      // Valid JSON, but a number no BigDecimal can hold (1e9999999999: its exponent is past int).
+      throw new InvalidOrderException("value holds a number out of any representable range");
     }
     if (root == null || !root.isObject()) {
       throw new InvalidOrderException("value is not a JSON object");
