@@ -273,7 +273,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   /**
    * Feeds a stored block to its batch. A block that cannot be read (written by a version with a
    * bug, say) must not fail the close: it would fail again on every restart, on every instance that
-   * takes the task. The orders it held are counted and logged, and the batch closes without them.
+   * takes the task. The block is counted and logged, and the batch closes with what of it could be
+   * read.
    */
   private void decode(ContributionStore.StoredKey key, byte[] value, BatchAccumulator batch) {
     try {

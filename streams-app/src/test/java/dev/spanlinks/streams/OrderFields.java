@@ -190,8 +190,15 @@ final class OrderFields {
       String literal = oneOf(TOO_PRECISE_AMOUNTS);
       return Part.badAnyReason("amount " + abbreviate(literal) + " (new digit rule)", literal);
     } else if (roll < 45 && featureOn.test("exponentOverflow")) {
+      // No BigDecimal holds it: the reader refuses the whole value ("value holds a number out of
+      // any representable range"), before any field rule, whatever the other fields hold.
       String literal = oneOf(List.of("1e9999999999", "1e-2147483648"));
-      return Part.badAnyReason("amount " + literal + " (exponent beyond int)", literal);
+      return new Part<>(
+          "amount " + literal + " (exponent beyond int)",
+          literal,
+          null,
+          Invalid.anyReason("exponent beyond int"),
+          true);
     } else if (roll < 50) {
       // Past Jackson's limit of 1,000 characters per number: the parser rejects the whole value
       // (today "value is not valid JSON"), whatever the other fields hold.

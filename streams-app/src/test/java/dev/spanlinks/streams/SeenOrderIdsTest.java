@@ -27,5 +27,9 @@ class SeenOrderIdsTest {
     assertThat(seen.add("O-é")).isTrue();
     assertThat(seen.add("")).isTrue();
     assertThat(seen.add("")).isFalse();
+    // Unpaired surrogates (JSON can carry them as escapes): UTF-8 would make both "o-?".
+    assertThat(seen.add("o-\ud800")).isTrue();
+    assertThat(seen.add("o-\udbff")).isTrue();
+    assertThat(seen.add("o-\ud800")).isFalse();
   }
 }

@@ -59,6 +59,8 @@ class OrderSerdesTest {
         "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EURO\"}|currency must be three upper-case letters",
         "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\",\"region\":[]}|region must be a string",
         "{\"orderId\":\"o\",\"amount\":1e999999999,\"currency\":\"EUR\"}|amount must have at most 15 digits before",
+        "{\"orderId\":\"o\",\"amount\":1e9999999999,\"currency\":\"EUR\"}|value holds a number out of any representable range",
+        "{\"orderId\":\"o\",\"amount\":1,\"currency\":\"EUR\"}{\"orderId\":\"p\",\"amount\":1,\"currency\":\"EUR\"}|value is not valid JSON",
         "{\"orderId\":\"o\",\"amount\":1000000000000000,\"currency\":\"EUR\"}|amount must have at most 15 digits before",
         "{\"orderId\":\"o\",\"amount\":1e-999999999,\"currency\":\"EUR\"}|amount must have at most 9 digits after",
         "{\"orderId\":\"o\",\"amount\":0.0000000001,\"currency\":\"EUR\"}|amount must have at most 9 digits after",
