@@ -32,7 +32,8 @@ public final class BenchmarkMain implements AutoCloseable {
       String.join(
           "\n",
           "Usage: java -jar benchmarks.jar [--runs N] [--scale F] [--no-warmup] [--heap 256m]"
-              + " [--streams-jar PATH] [--keys 3,1000,10000,100000] [SCENARIO]...",
+              + " [--streams-jar PATH] [--keys 3,1000,10000,100000] [--sweep-hours 2]"
+              + " [SCENARIO]...",
           "Scenarios (default: throughput list scaling e2e sweep latency):",
           "  throughput  TopologyTestDriver, spanlinks vs the untraced DSL count",
           "  list        the list-in-an-aggregate design at 1k, 10k, 100k orders",
@@ -43,7 +44,7 @@ public final class BenchmarkMain implements AutoCloseable {
               + " receiver in a child JVM: spanlinks (and with repartition by key) vs the DSL"
               + " count, ABBA, and a plain consumer",
           "  sweep       spanlinks vs the count at 3, 1,000, 10,000 and 100,000 batch keys per hour"
-              + " (--keys), 200,000 orders over 2 hours, with export",
+              + " (--keys), 100,000 orders per hour over 2 hours (--sweep-hours), with export",
           "  latency     window close latency (p50, p99) at 10,000 orders per 5 s window, sent at"
               + " a fixed rate with event time = now",
           "  close1m     1M orders in one window closed by streams-app.jar run in a child JVM"
@@ -55,6 +56,7 @@ public final class BenchmarkMain implements AutoCloseable {
   private String childHeap = "256m";
   private Path streamsJar = Path.of("streams-app", "target", "streams-app.jar");
   private boolean warmup = true;
+  private int sweepHours = 2;
   private ExportScenarios exportScenarios;
 
   BenchmarkMain(int runs, double scale, PrintStream out) {
@@ -76,6 +78,7 @@ public final class BenchmarkMain implements AutoCloseable {
     Path jar = null;
     boolean noWarmup = false;
     int[] sweepKeys = {3, 1_000, 10_000, 100_000};
+    int sweepHours = 2;
     List<String> scenarios = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -84,6 +87,7 @@ public final class BenchmarkMain implements AutoCloseable {
         case "--heap" -> heap = args[++i];
         case "--streams-jar" -> jar = Path.of(args[++i]);
         case "--no-warmup" -> noWarmup = true;
+        case "--sweep-hours" -> sweepHours = Integer.parseInt(args[++i]);
         case "--keys" ->
             sweepKeys = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "-h", "--help" -> {
@@ -100,6 +104,7 @@ public final class BenchmarkMain implements AutoCloseable {
     if (noWarmup) {
       main.withoutWarmup();
     }
+    main.sweepHours = sweepHours;
     if (heap != null) {
       main.childHeap = heap;
     }
@@ -231,12 +236,13 @@ public final class BenchmarkMain implements AutoCloseable {
 
   /**
    * 5b. The same against the count at the given numbers of batch keys per hour (scaled, but never
-   * below 3): 200,000 orders over 2 hours, so 100,000 keys per hour is one order per batch.
+   * below 3): 100,000 orders per hour, so 100,000 keys per hour is one order per batch.
    */
   void cardinalitySweep(int[] keysPerHour) {
     int[] keys =
         Arrays.stream(keysPerHour).map(k -> k <= 3 ? k : Math.max(3, (int) (k * scale))).toArray();
-    export(e -> e.cardinalitySweep(scaled(200_000), 2, keys));
+    int hours = sweepHours;
+    export(e -> e.cardinalitySweep(scaled(100_000) * hours, hours, keys));
   }
 
   /**
