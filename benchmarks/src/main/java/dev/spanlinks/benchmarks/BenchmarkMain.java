@@ -27,20 +27,26 @@ import org.apache.kafka.streams.test.TestRecord;
  * close1m} is not part of the default set: it needs the shaded {@code streams-app.jar} and takes
  * minutes.
  */
-public final class BenchmarkMain {
+public final class BenchmarkMain implements AutoCloseable {
   private static final String USAGE =
       String.join(
           "\n",
-          "Usage: java -jar benchmarks.jar [--runs N] [--scale F] [--heap 256m]"
-              + " [--streams-jar PATH] [SCENARIO]...",
-          "Scenarios (default: throughput list scaling e2e):",
+          "Usage: java -jar benchmarks.jar [--runs N] [--scale F] [--no-warmup] [--heap 256m]"
+              + " [--streams-jar PATH] [--keys 3,1000,10000,100000] [--sweep-hours 2]"
+              + " [SCENARIO]...",
+          "Scenarios (default: throughput list scaling e2e sweep latency):",
           "  throughput  TopologyTestDriver, spanlinks vs the untraced DSL count",
           "  list        the list-in-an-aggregate design at 1k, 10k, 100k orders",
           "  list10k     its 1k and 10k rows only",
           "  list100k    its 100k row only (a single run of the list design: minutes)",
           "  scaling     spanlinks cost per order from 1k to 1M orders in one window",
-          "  e2e         embedded broker, exactly_once_v2: spanlinks (and with repartition by key),"
-              + " DSL count, plain consumer",
+          "  e2e         embedded broker, exactly_once_v2, spans exported over OTLP/HTTP to a"
+              + " receiver in a child JVM: spanlinks (and with repartition by key) vs the DSL"
+              + " count, ABBA, and a plain consumer",
+          "  sweep       spanlinks vs the count at 3, 1,000, 10,000 and 100,000 batch keys per hour"
+              + " (--keys), 100,000 orders per hour over 2 hours (--sweep-hours), with export",
+          "  latency     window close latency (p50, p99) at 10,000 orders per 5 s window, sent at"
+              + " a fixed rate with event time = now",
           "  close1m     1M orders in one window closed by streams-app.jar run in a child JVM"
               + " with -Xmx256m (--heap); needs streams-app/target/streams-app.jar (--streams-jar)");
 
@@ -49,6 +55,9 @@ public final class BenchmarkMain {
   private final PrintStream out;
   private String childHeap = "256m";
   private Path streamsJar = Path.of("streams-app", "target", "streams-app.jar");
+  private boolean warmup = true;
+  private int sweepHours = 2;
+  private ExportScenarios exportScenarios;
 
   BenchmarkMain(int runs, double scale, PrintStream out) {
     this.runs = runs;
@@ -56,11 +65,20 @@ public final class BenchmarkMain {
     this.out = out;
   }
 
+  /** Without the discarded warm-up iteration of the scenarios with export (the smoke test). */
+  BenchmarkMain withoutWarmup() {
+    warmup = false;
+    return this;
+  }
+
   public static void main(String[] args) {
     int runs = 3;
     double scale = 1.0;
     String heap = null;
     Path jar = null;
+    boolean noWarmup = false;
+    int[] sweepKeys = {3, 1_000, 10_000, 100_000};
+    int sweepHours = 2;
     List<String> scenarios = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -68,6 +86,10 @@ public final class BenchmarkMain {
         case "--scale" -> scale = Double.parseDouble(args[++i]);
         case "--heap" -> heap = args[++i];
         case "--streams-jar" -> jar = Path.of(args[++i]);
+        case "--no-warmup" -> noWarmup = true;
+        case "--sweep-hours" -> sweepHours = Integer.parseInt(args[++i]);
+        case "--keys" ->
+            sweepKeys = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "-h", "--help" -> {
           System.out.println(USAGE);
           return;
@@ -76,9 +98,13 @@ public final class BenchmarkMain {
       }
     }
     if (scenarios.isEmpty()) {
-      scenarios = List.of("throughput", "list", "scaling", "e2e");
+      scenarios = List.of("throughput", "list", "scaling", "e2e", "sweep", "latency");
     }
     BenchmarkMain main = new BenchmarkMain(runs, scale, System.out);
+    if (noWarmup) {
+      main.withoutWarmup();
+    }
+    main.sweepHours = sweepHours;
     if (heap != null) {
       main.childHeap = heap;
     }
@@ -91,16 +117,20 @@ public final class BenchmarkMain {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
         Runtime.getRuntime().maxMemory() / (1024 * 1024));
-    for (String scenario : scenarios) {
-      switch (scenario) {
-        case "throughput" -> main.throughput();
-        case "list" -> main.listAggregate();
-        case "list10k" -> main.listAggregate(new int[] {1_000, 10_000});
-        case "list100k" -> main.listAggregate(new int[] {100_000});
-        case "scaling" -> main.scaling();
-        case "e2e" -> main.endToEnd();
-        case "close1m" -> main.closeLargeWindow();
-        default -> throw new IllegalArgumentException("Unknown scenario: " + scenario);
+    try (main) {
+      for (String scenario : scenarios) {
+        switch (scenario) {
+          case "throughput" -> main.throughput();
+          case "list" -> main.listAggregate();
+          case "list10k" -> main.listAggregate(new int[] {1_000, 10_000});
+          case "list100k" -> main.listAggregate(new int[] {100_000});
+          case "scaling" -> main.scaling();
+          case "e2e" -> main.endToEnd();
+          case "sweep" -> main.cardinalitySweep(sweepKeys);
+          case "latency" -> main.closeLatency();
+          case "close1m" -> main.closeLargeWindow();
+          default -> throw new IllegalArgumentException("Unknown scenario: " + scenario);
+        }
       }
     }
   }
@@ -196,49 +226,61 @@ public final class BenchmarkMain {
         "%ncost per order, 1M vs 10k: %.2fx%n%n", micros.get(1_000_000) / micros.get(10_000));
   }
 
-  /** 5. End to end on the embedded broker, against the untraced count and a plain consumer. */
+  /**
+   * 5. End to end on the embedded broker with export (OTLP/HTTP to a receiver in a child JVM),
+   * against the untraced count and a plain consumer: 3 keys, 6 hours.
+   */
   void endToEnd() {
-    int orders = scaled(300_000);
-    try (EndToEnd e2e = new EndToEnd(orders)) {
-      long[] plain = new long[runs];
-      long[] count = new long[runs];
-      long[] ours = new long[runs];
-      long[] repartitioned = new long[runs];
-      for (int i = 0; i < runs; i++) {
-        plain[i] = e2e.plainConsumerNanos();
-        count[i] = e2e.dslCountNanos();
-        ours[i] = e2e.spanlinksNanos();
-        repartitioned[i] = e2e.spanlinksNanos(true);
-      }
-      long plainMedian = medianOf(plain);
-      long countMedian = medianOf(count);
-      long oursMedian = medianOf(ours);
-      long repartitionedMedian = medianOf(repartitioned);
-      out.printf(
-          "## End to end, embedded broker, exactly_once_v2 (%,d orders, 3 keys, 6 hours,"
-              + " 3 partitions; start-up included)%n%n",
-          orders);
-      out.println("| variant | orders/s | seconds |");
-      out.println("|---|---:|---:|");
-      for (Object[] row :
-          new Object[][] {
-            {"plain consumer (ceiling)", plainMedian},
-            {"untraced DSL count (baseline)", countMedian},
-            {"spanlinks", oursMedian},
-            {"spanlinks, spanlinks.repartition.by.key=true", repartitionedMedian}
-          }) {
-        long nanos = (Long) row[1];
-        out.printf(
-            Locale.ROOT, "| %s | %,.0f | %.2f |%n", row[0], orders / (nanos / 1e9), nanos / 1e9);
-      }
-      out.printf(
-          "%nspanlinks / baseline throughput: %.2fx; spanlinks / plain consumer: %.2fx%n%n",
-          (double) countMedian / oursMedian, (double) plainMedian / oursMedian);
-      out.printf(
-          "repartition by key / spanlinks throughput: %.2fx%n%n",
-          (double) oursMedian / repartitionedMedian);
+    export(e -> e.endToEnd(scaled(300_000), 3, 6));
+  }
+
+  /**
+   * 5b. The same against the count at the given numbers of batch keys per hour (scaled, but never
+   * below 3): 100,000 orders per hour, so 100,000 keys per hour is one order per batch.
+   */
+  void cardinalitySweep(int[] keysPerHour) {
+    int[] keys =
+        Arrays.stream(keysPerHour).map(k -> k <= 3 ? k : Math.max(3, (int) (k * scale))).toArray();
+    int hours = sweepHours;
+    export(e -> e.cardinalitySweep(scaled(100_000) * hours, hours, keys));
+  }
+
+  /**
+   * 5c. Close latency: 10,000 orders per 5 s window at a fixed rate; at a small scale, fewer orders
+   * in 1 s windows.
+   */
+  void closeLatency() {
+    boolean full = scale >= 1.0;
+    export(
+        e ->
+            e.closeLatency(
+                scaled(10_000),
+                full ? 5_000 : 1_000,
+                full ? 500 : 200,
+                full ? 2 : 0,
+                full ? 24 : 2));
+  }
+
+  private interface ExportScenario {
+    void run(ExportScenarios scenarios) throws Exception;
+  }
+
+  private void export(ExportScenario scenario) {
+    if (exportScenarios == null) {
+      exportScenarios = new ExportScenarios(runs, warmup, out);
+    }
+    try {
+      scenario.run(exportScenarios);
     } catch (Exception e) {
-      throw new IllegalStateException("End-to-end benchmark failed", e);
+      throw new IllegalStateException("Benchmark with export failed", e);
+    }
+  }
+
+  /** Stops the broker and the OTLP receiver of the scenarios with export, if they ran. */
+  @Override
+  public void close() {
+    if (exportScenarios != null) {
+      exportScenarios.close();
     }
   }
 
@@ -273,12 +315,6 @@ public final class BenchmarkMain {
         "| OTLP export requests / bytes received | %,d / %,d |%n",
         result.otlpRequests(), result.otlpBytes());
     out.println();
-  }
-
-  private static long medianOf(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 
   private TtdRun.Result runOurs(List<TestRecord<String, byte[]>> input, String applicationId) {

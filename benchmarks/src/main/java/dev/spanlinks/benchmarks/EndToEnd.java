@@ -6,6 +6,7 @@ import dev.spanlinks.streams.app.StreamsRunner;
 import dev.spanlinks.streams.app.TopicSettings;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.trace.BatchTracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,41 +38,75 @@ import org.apache.kafka.streams.test.TestRecord;
 
 /**
  * End to end on a real (embedded) broker: the same pre-produced orders read by spanlinks, by the
- * untraced DSL count, and by a plain consumer (the ceiling), each timed from start until its last
- * output is committed. Every variant runs with exactly_once_v2 where it applies.
+ * untraced DSL count, and by a plain consumer (the ceiling). spanlinks runs with the shipped,
+ * autoconfigured SDK exporting OTLP/HTTP to {@link OtlpLinkReceiver} in another JVM, and each of
+ * its runs fails unless every traced order was linked exactly once.
+ *
+ * <p>Every variant is timed by the same rule: start-up from just before Kafka Streams is created
+ * until its state is first RUNNING, processing from then until a consumer (read_committed) has read
+ * the output of every order. Closing Kafka Streams is outside the clock for all.
  */
-final class EndToEnd implements AutoCloseable {
+final class EndToEnd {
+  static final int PARTITIONS = 3;
+
+  /**
+   * One timed run.
+   *
+   * @param otlp what the receiver took (spanlinks only, else null)
+   * @param exportWaitNanos the stream thread's time blocked on the exporter (spanlinks only)
+   */
+  record Run(
+      long startupNanos,
+      long processingNanos,
+      long batches,
+      long orders,
+      OtlpLinkReceiver.Counts otlp,
+      long exportWaitNanos) {}
+
+  /** A started application: its state, and how to stop it. */
+  private interface Started extends AutoCloseable {
+    KafkaStreams.State state();
+
+    @Override
+    void close();
+  }
+
+  private interface Starter {
+    Started start() throws Exception;
+  }
+
   private final EmbeddedKafka broker;
+  private final OtlpLinkReceiver receiver;
   private final String topic = "bench-orders-" + UUID.randomUUID().toString().substring(0, 6);
   private final int orders;
+  private final int inputRecords;
 
-  EndToEnd(int orders) throws IOException, InterruptedException, ExecutionException {
-    this.broker = EmbeddedKafka.start(Map.of("num.partitions", "3"));
+  /** Produces the input: {@code orders} over {@code hours} hours, {@code keysPerHour} keys. */
+  EndToEnd(EmbeddedKafka broker, OtlpLinkReceiver receiver, int orders, int keysPerHour, int hours)
+      throws InterruptedException, ExecutionException {
+    this.broker = broker;
+    this.receiver = receiver;
     this.orders = orders;
     // Created and awaited before the first send: a topic auto-created by the producer's first
     // metadata request once answered NOT_LEADER to the first batch while later ones were appended,
-    // and the idempotent producer then retried out of order forever.
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
-    }
-    List<TestRecord<String, byte[]>> input = Inputs.orders(orders, 3, 6);
+    // and the idempotent producer then retried out of order forever. No time retention: the
+    // orders carry event times of the past.
+    createTopic(topic, Map.of("retention.ms", "-1"));
+    List<TestRecord<String, byte[]>> input =
+        Inputs.ordersClosedPerPartition(orders, keysPerHour, hours, PARTITIONS);
+    this.inputRecords = input.size();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 20),
             new StringSerializer(),
             new ByteArraySerializer())) {
       for (TestRecord<String, byte[]> record : input) {
-        ProducerRecord<String, byte[]> out =
+        producer.send(
             new ProducerRecord<>(
-                topic, null, record.timestamp(), record.key(), record.value(), record.headers());
-        producer.send(out);
+                topic, null, record.timestamp(), record.key(), record.value(), record.headers()));
       }
       producer.flush();
     }
-  }
-
-  int inputRecords() {
-    return orders + 3;
   }
 
   /** The ceiling: one consumer reading every record. */
@@ -77,35 +114,46 @@ final class EndToEnd implements AutoCloseable {
     long start = System.nanoTime();
     try (KafkaConsumer<String, byte[]> consumer = consumer(topic, new ByteArrayDeserializer())) {
       long read = 0;
-      while (read < inputRecords()) {
+      while (read < inputRecords) {
         read += consumer.poll(Duration.ofMillis(200)).count();
       }
     }
     return System.nanoTime() - start;
   }
 
-  long dslCountNanos() throws Exception {
+  /** The untraced baseline. Its output weighs each (key, window) by its count. */
+  Run dslCount() throws Exception {
     String id = "bench-count-" + UUID.randomUUID().toString().substring(0, 6);
+    String out = Variants.OUT + "-" + id;
     Properties props = streamsProps(id);
-    String out = Variants.OUT;
-    long start = System.nanoTime();
-    try (KafkaStreams streams = new KafkaStreams(Variants.dslCount(topic, out + "-" + id), props)) {
-      streams.start();
-      awaitRecords(out + "-" + id, new LongDeserializer(), 18, v -> 1);
-    }
-    return System.nanoTime() - start;
-  }
+    return timed(
+        out,
+        new LongDeserializer(),
+        count -> count,
+        () -> {
+          KafkaStreams streams = new KafkaStreams(Variants.dslCount(topic, out), props);
+          streams.start();
+          return new Started() {
+            @Override
+            public KafkaStreams.State state() {
+              return streams.state();
+            }
 
-  long spanlinksNanos() throws Exception {
-    return spanlinksNanos(false);
+            @Override
+            public void close() {
+              streams.close(Duration.ofSeconds(30));
+            }
+          };
+        });
   }
 
   /**
+   * spanlinks with the shipped SDK, exporting to the receiver.
+   *
    * @param repartitionByKey with {@code spanlinks.repartition.by.key}: every order written and read
    *     once more, through the repartition topic
    */
-  @SuppressWarnings("try") // the runner only has to run while the output is awaited
-  long spanlinksNanos(boolean repartitionByKey) throws Exception {
+  Run spanlinks(boolean repartitionByKey) throws Exception {
     String id = "bench-ours-" + UUID.randomUUID().toString().substring(0, 6);
     Map<String, Object> settings = new HashMap<>();
     streamsProps(id).forEach((k, v) -> settings.put(k.toString(), v));
@@ -115,14 +163,98 @@ final class EndToEnd implements AutoCloseable {
     settings.put("errors.dead.letter.queue.topic.name", "dlq-" + id);
     settings.put(BatchConfig.REPARTITION_BY_KEY_CONFIG, repartitionByKey);
     BatchConfig config = new BatchConfig(settings);
-    long start = System.nanoTime();
-    try (OpenTelemetrySdk sdk = Variants.discardingSdk(config.linksPerSpan());
-        StreamsRunner runner =
-            StreamsRunner.start(
-                config, sdk, new TopicSettings(true, 3, (short) -1), Duration.ofSeconds(30))) {
-      awaitRecords(
-          "batches-" + id, OrderSerdes.orderBatchDeserializer(), orders, OrderBatch::orderCount);
-      return System.nanoTime() - start;
+    receiver.reset();
+    long waitedBefore = BatchTracer.exportWaitNanos();
+    Run run =
+        timed(
+            "batches-" + id,
+            OrderSerdes.orderBatchDeserializer(),
+            OrderBatch::orderCount,
+            () -> {
+              OpenTelemetrySdk sdk =
+                  Variants.exportingSdk(config.linksPerSpan(), receiver.endpoint());
+              StreamsRunner runner =
+                  StreamsRunner.start(
+                      config,
+                      sdk,
+                      new TopicSettings(true, PARTITIONS, (short) -1),
+                      Duration.ofSeconds(30));
+              return new Started() {
+                @Override
+                public KafkaStreams.State state() {
+                  return runner.state();
+                }
+
+                @Override
+                public void close() {
+                  runner.close(); // closes the SDK too, after Kafka Streams
+                }
+              };
+            });
+    long waited = BatchTracer.exportWaitNanos() - waitedBefore;
+    OtlpLinkReceiver.Counts counts = receiver.counts();
+    counts.requireEachLinkedOnce(orders);
+    return new Run(
+        run.startupNanos(), run.processingNanos(), run.batches(), run.orders(), counts, waited);
+  }
+
+  private <V> Run timed(
+      String outTopic, Deserializer<V> values, ToLongFunction<V> weight, Starter starter)
+      throws Exception {
+    createTopic(outTopic, Map.of());
+    try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
+      long start = System.nanoTime();
+      try (Started app = starter.start()) {
+        AtomicLong runningAt = new AtomicLong();
+        Thread watcher = watchRunning(app, runningAt);
+        long batches = 0;
+        long seen = 0;
+        long deadline = start + Duration.ofMinutes(15).toNanos();
+        while (seen < orders) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("No complete output in " + outTopic);
+          }
+          for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(20))) {
+            batches++;
+            seen += weight.applyAsLong(record.value());
+          }
+        }
+        long end = System.nanoTime();
+        watcher.interrupt();
+        watcher.join();
+        long running = runningAt.get() == 0 ? start : runningAt.get();
+        return new Run(running - start, end - running, batches, seen, null, 0);
+      }
+    }
+  }
+
+  /** Notes when the application is first RUNNING; polls its state every millisecond. */
+  private static Thread watchRunning(Started app, AtomicLong runningAt) {
+    Thread watcher =
+        new Thread(
+            () -> {
+              try {
+                while (app.state() != KafkaStreams.State.RUNNING) {
+                  Thread.sleep(1);
+                }
+                runningAt.set(System.nanoTime());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "bench-running-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+    return watcher;
+  }
+
+  private void createTopic(String name, Map<String, String> configs)
+      throws InterruptedException, ExecutionException {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin
+          .createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1).configs(configs)))
+          .all()
+          .get();
     }
   }
 
@@ -138,32 +270,6 @@ final class EndToEnd implements AutoCloseable {
     return props;
   }
 
-  private <V> void awaitRecords(
-      String outTopic,
-      Deserializer<V> values,
-      long expected,
-      java.util.function.ToLongFunction<V> weight)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
-        long seen = 0;
-        long quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        while (System.nanoTime() < quietUntil) {
-          for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(100))) {
-            seen += weight.applyAsLong(record.value());
-          }
-          if (seen >= expected) {
-            return;
-          }
-        }
-      } catch (org.apache.kafka.common.errors.TimeoutException | IllegalStateException e) {
-        Thread.sleep(100); // the output topic does not exist yet
-      }
-    }
-    throw new IllegalStateException("No complete output in " + outTopic);
-  }
-
   private <V> KafkaConsumer<String, V> consumer(String name, Deserializer<V> values) {
     KafkaConsumer<String, V> consumer =
         new KafkaConsumer<>(
@@ -175,20 +281,11 @@ final class EndToEnd implements AutoCloseable {
             new StringDeserializer(),
             values);
     List<TopicPartition> partitions =
-        consumer.partitionsFor(name, Duration.ofSeconds(5)).stream()
+        consumer.partitionsFor(name, Duration.ofSeconds(10)).stream()
             .map(info -> new TopicPartition(name, info.partition()))
             .toList();
-    if (partitions.isEmpty()) {
-      consumer.close();
-      throw new IllegalStateException("no partitions yet for " + name);
-    }
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     return consumer;
-  }
-
-  @Override
-  public void close() {
-    broker.close();
   }
 }

@@ -3,9 +3,12 @@ package dev.spanlinks.benchmarks;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** The same input for every variant: traced orders in event-time order. */
@@ -31,6 +34,39 @@ final class Inputs {
     return records;
   }
 
+  /**
+   * {@code count} orders over {@code hours} hourly windows, batch key {@code i % keys}, so each
+   * hour holds up to {@code keys} batch keys; then orders two hours later, for just enough keys to
+   * reach every one of {@code partitions} partitions (Java client's partitioner), which close every
+   * window without adding a record per key.
+   */
+  static List<TestRecord<String, byte[]>> ordersClosedPerPartition(
+      int count, int keys, int hours, int partitions) {
+    List<TestRecord<String, byte[]>> records = new ArrayList<>(count + partitions);
+    long spacing = Math.max(1, hours * HOUR / count);
+    for (int i = 0; i < count; i++) {
+      records.add(order(i, "key-" + (i % keys), START.toEpochMilli() + i * spacing));
+    }
+    Set<Integer> reached = new HashSet<>();
+    for (int k = 0; k < keys && reached.size() < partitions; k++) {
+      String key = "key-" + k;
+      if (reached.add(partitionOf(key, partitions))) {
+        records.add(order(count + k, key, START.toEpochMilli() + (hours + 2) * HOUR));
+      }
+    }
+    return records;
+  }
+
+  /** The partition the Java client's default partitioner picks for {@code key}. */
+  static int partitionOf(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** The low 64 bits of order {@code n}'s trace id. */
+  static long traceIdLow(long n) {
+    return 0x10000000L + n;
+  }
+
   /** One traced order of batch key {@code key} at {@code eventTime}. */
   static TestRecord<String, byte[]> order(int n, String key, long eventTime) {
     String json =
@@ -44,7 +80,7 @@ final class Inputs {
     RecordHeaders headers = new RecordHeaders();
     headers.add(
         "traceparent",
-        String.format(Locale.ROOT, "00-%032x-%016x-01", 0x10000000L + n, 0x20000000L + n)
+        String.format(Locale.ROOT, "00-%032x-%016x-01", traceIdLow(n), 0x20000000L + n)
             .getBytes(StandardCharsets.UTF_8));
     return new TestRecord<>(key, json.getBytes(StandardCharsets.UTF_8), headers, eventTime);
   }

@@ -50,6 +50,24 @@ final class Variants {
     return BatchTopology.build(config, sdk);
   }
 
+  /**
+   * The SDK spanlinks ships, autoconfigured, exporting OTLP over HTTP to {@code endpoint}. Metrics
+   * and logs are off: the benchmark's receiver takes traces only.
+   */
+  static OpenTelemetrySdk exportingSdk(int linksPerSpan, String endpoint) {
+    return SpanlinksTelemetry.autoConfigure(
+        linksPerSpan,
+        builder ->
+            builder.addPropertiesSupplier(
+                () ->
+                    Map.of(
+                        "otel.traces.exporter", "otlp",
+                        "otel.exporter.otlp.protocol", "http/protobuf",
+                        "otel.exporter.otlp.endpoint", endpoint,
+                        "otel.metrics.exporter", "none",
+                        "otel.logs.exporter", "none")));
+  }
+
   static OpenTelemetrySdk discardingSdk(int linksPerSpan) {
     SpanExporter discard =
         new SpanExporter() {

@@ -8,6 +8,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,9 @@ public final class BatchTracer {
 
   /** Default longest wait for the exporter to take one round of spans. */
   public static final long DEFAULT_EXPORT_TIMEOUT_MS = 60_000;
+
+  /** Time every tracer of this JVM has spent blocked on the exporter (read by the benchmarks). */
+  private static final LongAdder exportWaitNanos = new LongAdder();
 
   private final Tracer tracer;
   private final SdkTracerProvider sdkTracerProvider;
@@ -91,6 +95,14 @@ public final class BatchTracer {
   }
 
   /**
+   * Nanoseconds the stream threads of this JVM have spent waiting for the span exporter, in every
+   * tracer since the JVM started. A cumulative counter for benchmarks and profiling.
+   */
+  public static long exportWaitNanos() {
+    return exportWaitNanos.sum();
+  }
+
+  /**
    * Begins one batch: links are then added order by order, and spans start as chunks fill.
    *
    * @param partition the input partition whose orders the batch holds (an input of its ids)
@@ -124,7 +136,10 @@ public final class BatchTracer {
    * emitted again with the same span ids, rather than committed without their spans.
    */
   private void await(CompletableResultCode flush) {
-    if (!flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS).isDone()) {
+    long waitStart = System.nanoTime();
+    flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS);
+    exportWaitNanos.add(System.nanoTime() - waitStart);
+    if (!flush.isDone()) {
       throw new SpanExportTimeoutException(exportTimeoutMs);
     }
     if (!flush.isSuccess() && warnedFailedExport.compareAndSet(false, true)) {
