@@ -40,7 +40,7 @@ public final class KafkaClusterExtension implements ParameterResolver {
       return new Running(new KafkaCluster(external, "external"), () -> {});
     }
     if (DockerClientFactory.instance().isDockerAvailable()) {
-      KafkaContainer container = new KafkaContainer("apache/kafka:4.3.1");
+      KafkaContainer container = new KafkaContainer("apache/kafka:4.4.0");
       container.start();
       return new Running(
           new KafkaCluster(container.getBootstrapServers(), "testcontainers"), container::stop);
