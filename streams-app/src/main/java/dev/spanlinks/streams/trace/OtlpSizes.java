@@ -29,6 +29,16 @@ final class OtlpSizes {
         + attributes(attributes);
   }
 
+  /** A string field: its tag, length and UTF-8 bytes; nothing when empty (protobuf omits it). */
+  static long text(String text) {
+    return text.isEmpty() ? 0 : 4 + utf8(text);
+  }
+
+  /** A span event: its message, time, name and attributes. */
+  static long event(String name, Attributes attributes) {
+    return 4 + 10 + text(name) + attributes(attributes);
+  }
+
   /** A span's attributes. */
   static long attributes(Attributes attributes) {
     long[] bytes = {0};

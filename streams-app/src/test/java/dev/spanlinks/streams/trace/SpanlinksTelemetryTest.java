@@ -3,6 +3,7 @@ package dev.spanlinks.streams.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
@@ -12,7 +13,12 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +106,57 @@ class SpanlinksTelemetryTest {
       BatchIds ids = new BatchIds("app", "eu", 0L, 0);
       assertThat(batch.getSpanContext().getTraceId()).isEqualTo(ids.traceId());
       assertThat(batch.getSpanContext().getSpanId()).isEqualTo(ids.spanId(0));
+    }
+  }
+
+  @Test
+  void shouldExportOverHttpWithTheJdkSenderInRequestsBoundedByBytesNotSpans() throws Exception {
+    List<Integer> requestBytes = new CopyOnWriteArrayList<>();
+    HttpServer collector =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    collector.createContext(
+        "/v1/traces",
+        exchange -> {
+          try (exchange) {
+            requestBytes.add(exchange.getRequestBody().readAllBytes().length);
+            exchange.sendResponseHeaders(200, -1);
+          }
+        });
+    collector.start();
+    System.clearProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER);
+    System.setProperty("otel.traces.exporter", "otlp");
+    System.setProperty("otel.exporter.otlp.protocol", "http/protobuf");
+    System.setProperty(
+        "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort());
+    try (OpenTelemetrySdk sdk = SpanlinksTelemetry.autoConfigure(1000)) {
+      assertThat(System.getProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER))
+          .isEqualTo(SpanlinksTelemetry.JDK_HTTP_SENDER);
+      var tracer = sdk.getTracer("test");
+      for (int n = 0; n < 500; n++) {
+        tracer.spanBuilder("process orders").startSpan().end();
+      }
+      assertThat(sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS).isSuccess())
+          .isTrue();
+      // 500 small spans: one request of the SDK's 512, where 8 spans a request made 63.
+      assertThat(requestBytes).hasSize(1);
+      assertThat(requestBytes.get(0)).isGreaterThan(500 * 20);
+    } finally {
+      collector.stop(0);
+      List.of("otel.exporter.otlp.protocol", "otel.exporter.otlp.endpoint")
+          .forEach(System::clearProperty);
+      System.clearProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER);
+    }
+  }
+
+  @Test
+  void shouldLeaveAnHttpSenderTheUserChoseAlone() {
+    System.setProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER, "user.Choice");
+    try {
+      SpanlinksTelemetry.preferJdkHttpSender();
+      assertThat(System.getProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER))
+          .isEqualTo("user.Choice");
+    } finally {
+      System.clearProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER);
     }
   }
 }
