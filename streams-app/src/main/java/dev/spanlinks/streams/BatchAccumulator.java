@@ -1,6 +1,7 @@
 package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
@@ -80,6 +81,9 @@ final class BatchAccumulator {
    * links; only its amount is left out, and counted.
    */
   private void addToTotal(Contribution contribution) {
+    if (contribution.currency().equals(InputFormat.NO_SUM)) {
+      return; // a record of a format with no summed field: the batch has no totals
+    }
     BigDecimal amount;
     try {
       amount = OrderSerdes.monetaryAmount(contribution.amount());

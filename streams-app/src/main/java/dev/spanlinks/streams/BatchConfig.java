@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.trace.BatchSpanSettings;
 import dev.spanlinks.streams.trace.LinkAttributes;
 import java.util.HashMap;
@@ -40,6 +41,11 @@ public final class BatchConfig extends AbstractConfig {
   public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
   public static final String TRACE_MAX_BYTES_CONFIG = "spanlinks.trace.max.bytes";
   public static final String CLOSE_TIMEOUT_MS_CONFIG = "spanlinks.close.timeout.ms";
+  public static final String INPUT_FORMAT_CONFIG = "spanlinks.input.format";
+  public static final String JSON_ID_POINTER_CONFIG = "spanlinks.json.id.pointer";
+  public static final String JSON_EVENT_TIME_POINTER_CONFIG = "spanlinks.json.event.time.pointer";
+  public static final String JSON_BATCH_KEY_POINTER_CONFIG = "spanlinks.json.batch.key.pointer";
+  public static final String JSON_SUM_POINTER_CONFIG = "spanlinks.json.sum.pointer";
   private static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED =
       "processing.exception.handler.global.enabled";
 
@@ -216,7 +222,75 @@ public final class BatchConfig extends AbstractConfig {
               Importance.LOW,
               "Also emit, per linked order, a small 'batched' span in the order's own trace,"
                   + " linked to the batch span: the way back from an order to its batch in backends"
-                  + " that cannot query links in reverse (Jaeger, SigNoz). One more span per order.");
+                  + " that cannot query links in reverse (Jaeger, SigNoz). One more span per order.")
+          .define(
+              INPUT_FORMAT_CONFIG,
+              Type.STRING,
+              InputFormat.Kind.ORDERS.configName(),
+              ConfigDef.ValidString.in(
+                  InputFormat.Kind.ORDERS.configName(),
+                  InputFormat.Kind.JSON.configName(),
+                  InputFormat.Kind.UNPARSED.configName()),
+              Importance.HIGH,
+              "What the input records' values are. 'orders': spanlinks' order JSON. 'json': JSON"
+                  + " objects of any shape, read through the spanlinks.json.*.pointer settings."
+                  + " 'unparsed': values are never read; the record key is the batch key, the"
+                  + " record timestamp the event time, the record's partition and offset its id."
+                  + " With 'json' and 'unparsed', late records go to the late topic as the"
+                  + " normalized order JSON spanlinks read, not as the original bytes.")
+          .define(
+              JSON_ID_POINTER_CONFIG,
+              Type.STRING,
+              "",
+              new JsonPointerValidator(),
+              Importance.MEDIUM,
+              "With spanlinks.input.format=json: JSON pointer (RFC 6901, such as /order/id) to a"
+                  + " record's id (a string or integer), which counts a redelivered record once."
+                  + " Empty: the record's partition and offset ('2@1234').")
+          .define(
+              JSON_EVENT_TIME_POINTER_CONFIG,
+              Type.STRING,
+              "",
+              new JsonPointerValidator(),
+              Importance.MEDIUM,
+              "With spanlinks.input.format=json: JSON pointer to the event time, epoch"
+                  + " milliseconds or an ISO-8601 instant with offset. Empty, or missing in a"
+                  + " record: the record timestamp.")
+          .define(
+              JSON_BATCH_KEY_POINTER_CONFIG,
+              Type.STRING,
+              "",
+              new JsonPointerValidator(),
+              Importance.MEDIUM,
+              "With spanlinks.input.format=json: JSON pointer to the batch key (a string or"
+                  + " integer). Empty: the record key. Records keyed otherwise are batched per"
+                  + " input partition unless spanlinks.repartition.by.key is on.")
+          .define(
+              JSON_SUM_POINTER_CONFIG,
+              Type.STRING,
+              "",
+              new JsonPointerValidator(),
+              Importance.LOW,
+              "With spanlinks.input.format=json: JSON pointer to a number each batch sums, under"
+                  + " the pointer's name in the batch's totals (non-negative, at most 15 digits"
+                  + " before the point and 9 after). Empty: batches have no totals.");
+
+  /** Rejects a value that is neither empty nor an RFC 6901 JSON pointer. */
+  private static final class JsonPointerValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      try {
+        InputFormat.json(String.valueOf(value), "", "", "");
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name, value, e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "empty, or a JSON pointer such as /order/id";
+    }
+  }
 
   public BatchConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
@@ -226,6 +300,22 @@ public final class BatchConfig extends AbstractConfig {
       throw new ConfigException(
           "The orders, batches, late and dead-letter topics must be four different topics");
     }
+  }
+
+  /** How input values become orders. */
+  public InputFormat inputFormat() {
+    String kind = getString(INPUT_FORMAT_CONFIG);
+    if (kind.equals(InputFormat.Kind.UNPARSED.configName())) {
+      return InputFormat.unparsed();
+    }
+    if (kind.equals(InputFormat.Kind.JSON.configName())) {
+      return InputFormat.json(
+          getString(JSON_ID_POINTER_CONFIG),
+          getString(JSON_EVENT_TIME_POINTER_CONFIG),
+          getString(JSON_BATCH_KEY_POINTER_CONFIG),
+          getString(JSON_SUM_POINTER_CONFIG));
+    }
+    return InputFormat.orders();
   }
 
   /** The definitions, for generated documentation. */

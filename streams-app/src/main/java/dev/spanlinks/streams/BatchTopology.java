@@ -1,10 +1,11 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.api.OpenTelemetry;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -28,6 +29,10 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * headers (the links keep pointing at the order's own record), and {@code orders-by-key}
  * repartitions by batch key through the internal topic {@code <application.id>-orders-by-key-
  * repartition}, so one task sees every order of a key, whatever partitioner its producer used.
+ *
+ * <p>The {@link InputFormat} ({@code spanlinks.input.format}) decides how values become orders.
+ * When the batch key comes from the value, {@code batch-key-from-value} re-keys each record right
+ * after the source.
  */
 public final class BatchTopology {
   private BatchTopology() {}
@@ -40,17 +45,24 @@ public final class BatchTopology {
    */
   public static Topology build(BatchConfig config, OpenTelemetry openTelemetry) {
     StreamsBuilder builder = new StreamsBuilder();
-    Serde<Order> orderSerde =
-        Serdes.serdeFrom(OrderSerdes.orderSerializer(), OrderSerdes.orderDeserializer());
+    InputFormat format = config.inputFormat();
     KStream<String, Order> orders =
         builder.stream(
             config.ordersTopic(),
             Consumed.with(
-                    Serdes.serdeFrom(new StringSerializer(), OrderSerdes.batchKeyDeserializer()),
-                    orderSerde)
+                    Serdes.serdeFrom(
+                        new StringSerializer(),
+                        format.batchKeyFromValue()
+                            ? new StringDeserializer()
+                            : OrderSerdes.batchKeyDeserializer()),
+                    Serdes.serdeFrom(OrderSerdes.orderSerializer(), format.valueDeserializer()))
                 .withTimestampExtractor(new OrderTimestampExtractor())
                 .withOffsetResetPolicy(AutoOffsetReset.earliest())
                 .withName(Names.ORDERS_SOURCE));
+    if (format.batchKeyFromValue()) {
+      orders =
+          orders.selectKey((key, order) -> order.batchKey(), Named.as(Names.BATCH_KEY_FROM_VALUE));
+    }
     if (config.repartitionByKey()) {
       orders =
           orders
@@ -58,7 +70,10 @@ public final class BatchTopology {
               .repartition(
                   Repartitioned.<String, Order>as(Names.ORDERS_BY_KEY)
                       .withKeySerde(Serdes.String())
-                      .withValueSerde(orderSerde));
+                      .withValueSerde(
+                          Serdes.serdeFrom(
+                              OrderSerdes.orderSerializer(),
+                              OrderSerdes.internalOrderDeserializer())));
     }
     orders.process(
         () ->

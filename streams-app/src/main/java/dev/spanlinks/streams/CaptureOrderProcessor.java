@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.trace.KafkaHeadersGetter;
@@ -56,10 +57,14 @@ final class CaptureOrderProcessor
       source = SourcePosition.read(record.headers()).orElse(source);
       order = record.withHeaders(SourcePosition.withoutPosition(record.headers()));
     }
+    Order value = record.value();
+    if (value.orderId().equals(InputFormat.NO_ID)) {
+      // A format whose records carry no id: their input position is one, the same on redelivery.
+      value = value.withOrderId(InputFormat.positionId(source.partition(), source.offset()));
+    }
     context()
         .forward(
             order.withValue(
-                new CapturedOrder(
-                    record.value(), spanContext, source.partition(), source.offset())));
+                new CapturedOrder(value, spanContext, source.partition(), source.offset())));
   }
 }

@@ -14,6 +14,9 @@ public final class Names {
   public static final String ORDERS_SOURCE = "orders-source";
   public static final String CAPTURE_ORDER = "capture-order";
 
+  /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
+  public static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
+
   /** With {@code spanlinks.repartition.by.key}: notes each order's input position. */
   public static final String MARK_SOURCE_POSITION = "mark-source-position";
 

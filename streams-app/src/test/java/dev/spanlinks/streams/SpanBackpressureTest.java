@@ -41,8 +41,8 @@ class SpanBackpressureTest {
             Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 10),
             Sampler.parentBased(Sampler.alwaysOn()),
             exporter ->
-                // The SDK's defaults (queue 2,048, 512 a request) with spanlinks' 8 spans a
-                // request, in front of an exporter that takes a little time per request.
+                // The SDK's queue of 2,048 spans, and small requests (8 spans) in front of an
+                // exporter that takes a little time per request: many slow requests per round.
                 BatchSpanProcessor.builder(new SlowExporter(exporter))
                     .setMaxExportBatchSize(8)
                     .setScheduleDelay(Duration.ofMillis(200))

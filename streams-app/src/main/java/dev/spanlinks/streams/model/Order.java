@@ -1,19 +1,26 @@
 package dev.spanlinks.streams.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One order as produced to the input topic, already validated by {@link OrderSerdes}.
+ * One order as produced to the input topic, already validated by {@link OrderSerdes}, or a record
+ * of another shape as its {@link InputFormat} read it.
  *
- * @param orderId never null or blank; identifies the order across redeliveries
+ * @param orderId never null; identifies the order across redeliveries; {@link InputFormat#NO_ID}
+ *     until the record's position fills it in, for formats whose records carry no id
  * @param customerId may be null
  * @param region may be null
  * @param amount never null, never negative
- * @param currency never null; three upper-case letters (ISO 4217 style)
+ * @param currency never null; three upper-case letters (ISO 4217 style) for orders; for other
+ *     formats the key of the batch total the amount goes to ({@link InputFormat#NO_SUM}: none)
  * @param createdAt may be null when the producer sent none or an unparseable one; event time then
  *     falls back to the record timestamp
+ * @param batchKey the batch key read from the value ({@link InputFormat#batchKeyFromValue()}); null
+ *     when the record key is the batch key. Not written to JSON: once read, the record key carries
+ *     it.
  */
 public record Order(
     String orderId,
@@ -21,7 +28,24 @@ public record Order(
     String region,
     BigDecimal amount,
     String currency,
-    Instant createdAt) {
+    Instant createdAt,
+    @JsonIgnore String batchKey) {
+
+  /** An order whose batch key is its record's key. */
+  public Order(
+      String orderId,
+      String customerId,
+      String region,
+      BigDecimal amount,
+      String currency,
+      Instant createdAt) {
+    this(orderId, customerId, region, amount, currency, createdAt, null);
+  }
+
+  /** This order with {@code id} as its id. */
+  public Order withOrderId(String id) {
+    return new Order(id, customerId, region, amount, currency, createdAt, batchKey);
+  }
 
   public Order {
     Objects.requireNonNull(orderId, "orderId");

@@ -311,6 +311,7 @@ public final class BatchSpans {
     for (PendingLink link : pending) {
       builder.addLink(link.spanContext(), link.attributes());
     }
+    tracer.linksAdded(firstLinks.size() + pending.size());
     String spanId = ids.spanId(chunkIndex);
     Span span;
     try (Scope ignored =
