@@ -47,6 +47,8 @@ public final class BenchmarkMain implements AutoCloseable {
               + " (--keys), 100,000 orders per hour over 2 hours (--sweep-hours), with export",
           "  latency     window close latency (p50, p99) at 10,000 orders per 5 s window, sent at"
               + " a fixed rate with event time = now",
+          "  senders     ms per OTLP/HTTP export request: OkHttp (the SDK's default) vs the JDK's"
+              + " HttpClient (spanlinks' choice)",
           "  close1m     1M orders in one window closed by streams-app.jar run in a child JVM"
               + " with -Xmx256m (--heap); needs streams-app/target/streams-app.jar (--streams-jar)");
 
@@ -129,6 +131,7 @@ public final class BenchmarkMain implements AutoCloseable {
           case "sweep" -> main.cardinalitySweep(sweepKeys);
           case "latency" -> main.closeLatency();
           case "close1m" -> main.closeLargeWindow();
+          case "senders" -> main.senderLatency();
           default -> throw new IllegalArgumentException("Unknown scenario: " + scenario);
         }
       }
@@ -281,6 +284,15 @@ public final class BenchmarkMain implements AutoCloseable {
   public void close() {
     if (exportScenarios != null) {
       exportScenarios.close();
+    }
+  }
+
+  /** The time of one OTLP/HTTP export request, OkHttp against the JDK's HttpClient. */
+  void senderLatency() {
+    try {
+      SenderLatency.run(runs, out);
+    } catch (Exception e) {
+      throw new IllegalStateException("Sender benchmark failed", e);
     }
   }
 

@@ -40,10 +40,6 @@ public final class OtlpLinkReceiverMain {
   private OtlpLinkReceiverMain() {}
 
   public static void main(String[] args) throws IOException {
-    // A collector answers at once: Go's net/http (the OpenTelemetry Collector) sets TCP_NODELAY on
-    // every connection. The JDK's HttpServer does not, unless told: its response head and body
-    // then meet the exporter's delayed ACK, and every request waits ~40 ms for nothing.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     OtlpLinkReceiverMain receiver = new OtlpLinkReceiverMain();
     HttpServer http =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
