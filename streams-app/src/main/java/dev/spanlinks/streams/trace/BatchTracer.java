@@ -6,6 +6,11 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -42,6 +47,15 @@ public final class BatchTracer {
 
   /** Time every tracer of this JVM has spent blocked on the exporter (read by the benchmarks). */
   private static final LongAdder exportWaitNanos = new LongAdder();
+
+  /**
+   * The threads that have flushed each SDK. The SDK's {@code forceFlush} hands a caller the flush
+   * already in progress, if there is one, and that flush covers only the spans queued before it
+   * began: with two stream threads, one thread's wait could end before its own spans were exported.
+   * Once a second thread flushes the same SDK, every wait is confirmed by a flush of its own.
+   */
+  private static final Map<SdkTracerProvider, Set<Thread>> flushingThreads =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private final Tracer tracer;
   private final SdkTracerProvider sdkTracerProvider;
@@ -141,9 +155,19 @@ public final class BatchTracer {
    * SDK of ours can be flushed (the Java agent's is left alone): the result is then already done.
    */
   CompletableResultCode flushSpans() {
-    return sdkTracerProvider == null
-        ? CompletableResultCode.ofSuccess()
-        : sdkTracerProvider.forceFlush();
+    if (sdkTracerProvider == null) {
+      return CompletableResultCode.ofSuccess();
+    }
+    flushingThreads
+        .computeIfAbsent(sdkTracerProvider, provider -> ConcurrentHashMap.newKeySet())
+        .add(Thread.currentThread());
+    return sdkTracerProvider.forceFlush();
+  }
+
+  /** True when more than one thread has flushed this SDK: see {@link #flushingThreads}. */
+  private boolean sharedWithOtherThreads() {
+    Set<Thread> threads = sdkTracerProvider == null ? null : flushingThreads.get(sdkTracerProvider);
+    return threads != null && threads.size() > 1;
   }
 
   /**
@@ -155,6 +179,9 @@ public final class BatchTracer {
   private void await(CompletableResultCode flush) {
     long waitStart = System.nanoTime();
     flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS);
+    if (flush.isDone() && sharedWithOtherThreads()) {
+      flush = confirm(waitStart);
+    }
     exportWaitNanos.add(System.nanoTime() - waitStart);
     if (!flush.isDone()) {
       throw new SpanExportTimeoutException(exportTimeoutMs);
@@ -164,6 +191,24 @@ public final class BatchTracer {
           "The span exporter failed to send batch spans (is the OTLP endpoint reachable?); they"
               + " are lost, and the OpenTelemetry SDK logs each failed export. Batches go on.");
     }
+  }
+
+  /**
+   * Once a flush has completed, waits for one that began after it, so that it covers every span
+   * this thread queued, whichever thread asked for it. A flush handed back already complete proves
+   * nothing: it is the one just completed (the SDK keeps it in place for a moment), or the SDK's
+   * stand-in for one that completed meanwhile; so ask again until a flush is handed back still
+   * running, the worker thread having yet to run it.
+   */
+  private CompletableResultCode confirm(long waitStart) {
+    long deadline = waitStart + TimeUnit.MILLISECONDS.toNanos(exportTimeoutMs);
+    CompletableResultCode next = sdkTracerProvider.forceFlush();
+    while (next.isDone() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      next = sdkTracerProvider.forceFlush();
+    }
+    long left = Math.max(0, deadline - System.nanoTime());
+    return next.join(left, TimeUnit.NANOSECONDS);
   }
 
   void warnTraceOverBudgetOnce(int chunkTraces) {
