@@ -5,11 +5,16 @@ import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,11 +81,43 @@ final class RunCommand implements Callable<Integer> {
       description = "How long to wait for the cluster at start-up, ISO-8601 (default: 30 s).")
   Duration startupTimeout;
 
+  @Option(
+      names = "--health-port",
+      paramLabel = "PORT",
+      defaultValue = "-1",
+      description =
+          "Serve GET /health/live and /health/ready on this port (0: any free port, logged at"
+              + " start). Off by default.")
+  int healthPort;
+
+  @Option(
+      names = "--health-address",
+      defaultValue = "0.0.0.0",
+      description =
+          "Address the health probes listen on (default: ${DEFAULT-VALUE}, all interfaces, as"
+              + " a container needs).")
+  String healthAddress;
+
   @Override
   public Integer call() throws Exception {
     BatchConfig config = new BatchConfig(settings());
     // BatchConfig, as every AbstractConfig, has already run the config providers.
     ConfigVariables.requireResolved(config.originals());
+    AtomicReference<StreamsRunner> started = new AtomicReference<>();
+    // Up before the cluster checks, so an orchestrator sees a live, not yet ready, instance while
+    // it waits for the cluster; closed after everything else.
+    HealthServer health = startHealthServer(() -> stateOf(started.get()));
+    try {
+      return run(config, started, health);
+    } finally {
+      if (health != null) {
+        health.close();
+      }
+    }
+  }
+
+  private int run(BatchConfig config, AtomicReference<StreamsRunner> started, HealthServer health)
+      throws InterruptedException {
     OpenTelemetry openTelemetry;
     if (SpanlinksTelemetry.javaAgentAttached()) {
       openTelemetry = SpanlinksTelemetry.fromJavaAgent(config.linksPerSpan());
@@ -102,7 +139,17 @@ final class RunCommand implements Callable<Integer> {
       }
       throw e;
     }
-    Thread shutdown = new Thread(runner::close, "spanlinks-shutdown");
+    started.set(runner);
+    Thread shutdown =
+        new Thread(
+            () -> {
+              runner.close();
+              // The JVM may halt as soon as this hook returns, before the main thread gets here.
+              if (health != null) {
+                health.close();
+              }
+            },
+            "spanlinks-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     runner.awaitStop(Duration.ofDays(365 * 100));
     runner.close();
@@ -110,6 +157,21 @@ final class RunCommand implements Callable<Integer> {
       throw new StartupException("Stopped after an error: " + runner.failure().getMessage());
     }
     return 0;
+  }
+
+  private HealthServer startHealthServer(Supplier<KafkaStreams.State> state) {
+    if (healthPort == -1) {
+      return null;
+    }
+    if (healthPort < 0 || healthPort > 65_535) {
+      throw new ConfigException("--health-port must be 0 to 65535, not " + healthPort);
+    }
+    return HealthServer.start(new InetSocketAddress(healthAddress, healthPort), state);
+  }
+
+  /** Null before Kafka Streams exists: the probes then say STARTING. */
+  private static KafkaStreams.State stateOf(StreamsRunner runner) {
+    return runner == null ? null : runner.state();
   }
 
   Map<String, Object> settings() throws IOException {

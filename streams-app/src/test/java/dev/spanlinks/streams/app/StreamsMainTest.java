@@ -27,6 +27,14 @@ class StreamsMainTest {
     assertThat(out.toString()).startsWith("spanlinks ");
     assertThat(run("run", "--help")).isZero();
     assertThat(out.toString()).contains("--bootstrap-servers", "--config", "--application-id");
+    assertThat(out.toString()).contains("--health-port", "--health-address");
+  }
+
+  @Test
+  void shouldRefuseAHealthPortOutOfRangeInOneLine() {
+    assertThat(run("--bootstrap-servers", "127.0.0.1:1", "--health-port", "65536")).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("spanlinks: --health-port must be 0 to 65535, not 65536");
   }
 
   @Test
