@@ -3,6 +3,7 @@ package dev.spanlinks.streams;
 import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.trace.BatchSpanSettings;
 import dev.spanlinks.streams.trace.LinkAttributes;
+import io.opentelemetry.api.OpenTelemetry;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -418,9 +419,22 @@ public final class BatchConfig extends AbstractConfig {
   }
 
   /**
+   * Properties for {@code KafkaStreams} running the topology built with {@code openTelemetry}: as
+   * {@link #streamsProperties()}, plus the instance the dead-letter handler counts dead letters
+   * with (Kafka Streams creates the handler from its configuration, so that is how it gets there).
+   */
+  public Properties streamsProperties(OpenTelemetry openTelemetry) {
+    Properties properties = streamsProperties();
+    properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
+    return properties;
+  }
+
+  /**
    * Properties for {@code KafkaStreams}: every key given, plus spanlinks' defaults where the user
    * set none: exactly-once processing with a 5-minute producer transaction timeout, refusal of
-   * generated names, and invalid orders to the dead-letter topic.
+   * generated names, and invalid orders to the dead-letter topic. Without an OpenTelemetry instance
+   * (see {@link #streamsProperties(OpenTelemetry)}), dead letters are not counted in metrics, and
+   * the handler says so once.
    */
   public Properties streamsProperties() {
     Map<String, Object> defaults = new HashMap<>();

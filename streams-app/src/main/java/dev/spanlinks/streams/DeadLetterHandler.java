@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
@@ -60,6 +61,8 @@ public final class DeadLetterHandler
    */
   public static final String OPEN_TELEMETRY_CONFIG = "spanlinks.internal.opentelemetry";
 
+  private static final AtomicBoolean NO_METRICS_SAID = new AtomicBoolean();
+
   private String deadLetterTopic;
   private SpanlinksMetrics metrics;
 
@@ -73,6 +76,13 @@ public final class DeadLetterHandler
     }
     deadLetterTopic = topic.toString();
     Object openTelemetry = configs.get(OPEN_TELEMETRY_CONFIG);
+    if (!(openTelemetry instanceof OpenTelemetry) && NO_METRICS_SAID.compareAndSet(false, true)) {
+      log.warn(
+          "Dead letters are not counted in metrics (spanlinks.orders, outcome dead_lettered):"
+              + " build the Kafka Streams properties with BatchConfig.streamsProperties("
+              + "openTelemetry). They are still written to {} and logged.",
+          deadLetterTopic);
+    }
     metrics =
         new SpanlinksMetrics(
             openTelemetry instanceof OpenTelemetry given ? given : OpenTelemetry.noop());

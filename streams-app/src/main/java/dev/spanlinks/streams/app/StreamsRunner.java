@@ -2,7 +2,6 @@ package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
-import dev.spanlinks.streams.DeadLetterHandler;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -58,8 +57,7 @@ public final class StreamsRunner implements AutoCloseable {
       TopicSettings topics,
       Duration startupTimeout) {
     KafkaTopics.ensure(config, topics, startupTimeout);
-    Properties properties = config.streamsProperties();
-    properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
+    Properties properties = config.streamsProperties(openTelemetry);
     KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
     StreamsRunner runner =
         new StreamsRunner(streams, openTelemetry, Duration.ofMillis(config.closeTimeoutMs()));

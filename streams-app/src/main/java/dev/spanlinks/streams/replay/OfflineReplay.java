@@ -2,7 +2,6 @@ package dev.spanlinks.streams.replay;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
-import dev.spanlinks.streams.DeadLetterHandler;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -125,13 +124,12 @@ public final class OfflineReplay {
 
     PartitionDriver(
         BatchConfig config, OpenTelemetry openTelemetry, Instant wallClockStart, Path stateDir) {
-      Properties properties = config.streamsProperties();
+      Properties properties = config.streamsProperties(openTelemetry);
       properties.putIfAbsent(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "replay.invalid:9092");
       properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
       // The driver has no transactions: under exactly_once_v2 it hides the dead letters Kafka
       // Streams writes while deserializing. One thread and no crashes: at-least-once is exact here.
       properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-      properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
       this.driver =
           new TopologyTestDriver(
               BatchTopology.build(config, openTelemetry), properties, wallClockStart);
