@@ -32,9 +32,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * One application (one {@code application.id}) on a real broker for the cluster tests: instances of
@@ -65,6 +68,7 @@ final class ClusterRun implements AutoCloseable {
           .build();
   private final List<ChildJvm> instances = new ArrayList<>();
   private final Map<String, Integer> starts = new HashMap<>();
+  private Admin admin;
 
   private ClusterRun(String bootstrapServers, String id, Path dir, int partitions)
       throws IOException {
@@ -111,6 +115,27 @@ final class ClusterRun implements AutoCloseable {
 
   List<OtlpReceiver.ReceivedSpan> spans() {
     return receiver.spans();
+  }
+
+  /** Batch spans received so far from instance {@code name}: windows it closed. */
+  long batchSpansFrom(String name) {
+    return receiver.spans().stream()
+        .filter(s -> s.span().getName().equals(BATCH_SPAN) && name.equals(s.serviceInstanceId()))
+        .count();
+  }
+
+  /** Records on the orders topic so far (the sum of its partitions' end offsets). */
+  long ordersOnTopic() throws Exception {
+    if (admin == null) {
+      admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new TopicPartition(ordersTopic(), p), OffsetSpec.latest());
+    }
+    return admin.listOffsets(latest).all().get().values().stream()
+        .mapToLong(ListOffsetsResultInfo::offset)
+        .sum();
   }
 
   /**
@@ -264,6 +289,9 @@ final class ClusterRun implements AutoCloseable {
   @Override
   public void close() {
     instances.forEach(ChildJvm::close);
+    if (admin != null) {
+      admin.close();
+    }
     receiver.close();
     producerTelemetry.close();
   }
