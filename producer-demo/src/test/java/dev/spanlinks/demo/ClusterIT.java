@@ -46,9 +46,12 @@ class ClusterIT {
       ChildJvm b = run.startInstance("b");
 
       CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(3_000, 300);
-      // Killed once it has closed a window: b owns partitions, has committed, and holds the open
-      // windows of the hours after.
-      await("b closed a window").atMost(WAIT).until(() -> run.batchSpansFrom("b") > 0);
+      // Killed once it is processing orders (its first dead-letter warning: 2% of the orders are
+      // invalid), so it holds open windows; the group settles over several rebalances, and on a
+      // busy machine b may get its tasks seconds after it first reports RUNNING.
+      await("b processing orders")
+          .atMost(WAIT)
+          .until(() -> b.output().contains("Dead-lettering invalid order"));
       assertThat(producing).as("still producing when b is killed").isNotDone();
       long atKill = run.ordersOnTopic();
       assertThat(b.kill()).as("SIGKILL exit code").isEqualTo(137);
@@ -77,9 +80,10 @@ class ClusterIT {
       ChildJvm app = run.startInstance("a");
 
       CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(2_000, 250);
-      // Restarted once the app has closed a window: it has state, commits and open transactions.
+      // Restarted once the app has closed a window: it has committed output and holds open
+      // windows (the last hour closes only once the topic has been idle for 8 s). The orders may
+      // have all been sent by then on a busy machine: it is the app that must ride out the restart.
       await("a closed a window").atMost(WAIT).until(() -> run.batchSpansFrom("a") > 0);
-      assertThat(producing).as("still producing when the broker stops").isNotDone();
       int logBefore = app.output().length();
       // Down until the app's own consumer has failed to reach it: an outage the app saw.
       broker.restart(

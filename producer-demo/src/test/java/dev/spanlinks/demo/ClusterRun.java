@@ -140,7 +140,8 @@ final class ClusterRun implements AutoCloseable {
 
   /**
    * Starts one instance; starting the same name again reuses its state directory, as a restarted
-   * pod would with its volume. Returns once Kafka Streams reports it is running.
+   * pod would with its volume. Returns once Kafka Streams reports it is running: it has joined the
+   * group and holds its tasks.
    */
   ChildJvm startInstance(String name) throws IOException {
     Path instanceDir = Files.createDirectories(dir.resolve(name));
@@ -165,6 +166,9 @@ final class ClusterRun implements AutoCloseable {
     int start = starts.merge(name, 1, Integer::sum);
     ChildJvm instance =
         ChildJvm.start(
+            // Kafka Streams logs its state changes at INFO; "spanlinks running" comes at start(),
+            // before the instance has joined the group.
+            List.of("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info"),
             ItSupport.STREAMS_JAR,
             List.of("run", "--config", config.toString(), "--partitions", "" + partitions),
             Map.of(
@@ -184,7 +188,7 @@ final class ClusterRun implements AutoCloseable {
     instances.add(instance);
     await(name + " running")
         .atMost(Duration.ofSeconds(60))
-        .until(() -> instance.output().contains("spanlinks running"));
+        .until(() -> instance.output().contains("State transition from REBALANCING to RUNNING"));
     return instance;
   }
 
