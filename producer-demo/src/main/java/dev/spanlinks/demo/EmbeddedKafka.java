@@ -9,7 +9,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -186,14 +185,18 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Stops the broker cleanly and starts it again on the same ports and log directory, after {@code
-   * downtime}: what clients see when a broker is restarted for an upgrade.
+   * Stops the broker cleanly, runs {@code whileDown} (a test waits there until its clients have
+   * noticed) and starts the broker again on the same ports and log directory, even if {@code
+   * whileDown} throws: what clients see when a broker is restarted for an upgrade.
    */
-  public void restart(Duration downtime) throws InterruptedException {
+  public void restart(Runnable whileDown) {
     server.shutdown();
     server.awaitShutdown();
-    Thread.sleep(downtime.toMillis());
-    server = startServer(props);
+    try {
+      whileDown.run();
+    } finally {
+      server = startServer(props);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.spanlinks.demo;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import java.nio.file.Path;
@@ -45,10 +46,20 @@ class ClusterIT {
       ChildJvm b = run.startInstance("b");
 
       CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(3_000, 300);
-      SECONDS.sleep(4);
+      // Killed once it is processing orders (its first dead-letter warning: 2% of the orders are
+      // invalid), so it holds open windows; the group settles over several rebalances, and on a
+      // busy machine b may get its tasks seconds after it first reports RUNNING.
+      await("b processing orders")
+          .atMost(WAIT)
+          .until(() -> b.output().contains("Dead-lettering invalid order"));
       assertThat(producing).as("still producing when b is killed").isNotDone();
+      long atKill = run.ordersOnTopic();
       assertThat(b.kill()).as("SIGKILL exit code").isEqualTo(137);
-      SECONDS.sleep(2);
+      // Restarted once orders have flowed while it was down (up to the last of them).
+      long resumeAt = Math.min(atKill + 300, 3_000);
+      await("orders produced while b is down")
+          .atMost(WAIT)
+          .until(() -> run.ordersOnTopic() >= resumeAt);
       run.startInstance("b");
       OrderProducer.Result produced = producing.get(60, SECONDS);
 
@@ -69,12 +80,31 @@ class ClusterIT {
       ChildJvm app = run.startInstance("a");
 
       CompletableFuture<OrderProducer.Result> producing = run.produceInBackground(2_000, 250);
-      SECONDS.sleep(3);
-      broker.restart(Duration.ofSeconds(3));
+      // Restarted once the app has closed a window: it has committed output and holds open
+      // windows (the last hour closes only once the topic has been idle for 8 s). The orders may
+      // have all been sent by then on a busy machine: it is the app that must ride out the restart.
+      await("a closed a window").atMost(WAIT).until(() -> run.batchSpansFrom("a") > 0);
+      int logBefore = app.output().length();
+      // Down until the app's own consumer has failed to reach it: an outage the app saw.
+      broker.restart(
+          () ->
+              await("the app's consumer lost the broker")
+                  .atMost(WAIT)
+                  .until(() -> consumerLostBroker(app.output().substring(logBefore))));
       OrderProducer.Result produced = producing.get(120, SECONDS);
 
       run.auditEveryOrderLinkedOnce(produced);
       assertThat(app.isAlive()).as("the app rode out the restart").isTrue();
     }
+  }
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static boolean consumerLostBroker(String log) {
+    return log.lines()
+        .anyMatch(
+            line ->
+                line.contains("StreamThread-1-consumer")
+                    && line.contains("could not be established"));
   }
 }

@@ -32,9 +32,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * One application (one {@code application.id}) on a real broker for the cluster tests: instances of
@@ -65,6 +68,7 @@ final class ClusterRun implements AutoCloseable {
           .build();
   private final List<ChildJvm> instances = new ArrayList<>();
   private final Map<String, Integer> starts = new HashMap<>();
+  private Admin admin;
 
   private ClusterRun(String bootstrapServers, String id, Path dir, int partitions)
       throws IOException {
@@ -113,9 +117,31 @@ final class ClusterRun implements AutoCloseable {
     return receiver.spans();
   }
 
+  /** Batch spans received so far from instance {@code name}: windows it closed. */
+  long batchSpansFrom(String name) {
+    return receiver.spans().stream()
+        .filter(s -> s.span().getName().equals(BATCH_SPAN) && name.equals(s.serviceInstanceId()))
+        .count();
+  }
+
+  /** Records on the orders topic so far (the sum of its partitions' end offsets). */
+  long ordersOnTopic() throws Exception {
+    if (admin == null) {
+      admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new TopicPartition(ordersTopic(), p), OffsetSpec.latest());
+    }
+    return admin.listOffsets(latest).all().get().values().stream()
+        .mapToLong(ListOffsetsResultInfo::offset)
+        .sum();
+  }
+
   /**
    * Starts one instance; starting the same name again reuses its state directory, as a restarted
-   * pod would with its volume. Returns once Kafka Streams reports it is running.
+   * pod would with its volume. Returns once Kafka Streams reports it is running: it has joined the
+   * group and holds its tasks.
    */
   ChildJvm startInstance(String name) throws IOException {
     Path instanceDir = Files.createDirectories(dir.resolve(name));
@@ -140,6 +166,9 @@ final class ClusterRun implements AutoCloseable {
     int start = starts.merge(name, 1, Integer::sum);
     ChildJvm instance =
         ChildJvm.start(
+            // Kafka Streams logs its state changes at INFO; "spanlinks running" comes at start(),
+            // before the instance has joined the group.
+            List.of("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info"),
             ItSupport.STREAMS_JAR,
             List.of("run", "--config", config.toString(), "--partitions", "" + partitions),
             Map.of(
@@ -159,7 +188,7 @@ final class ClusterRun implements AutoCloseable {
     instances.add(instance);
     await(name + " running")
         .atMost(Duration.ofSeconds(60))
-        .until(() -> instance.output().contains("spanlinks running"));
+        .until(() -> instance.output().contains("State transition from REBALANCING to RUNNING"));
     return instance;
   }
 
@@ -264,6 +293,9 @@ final class ClusterRun implements AutoCloseable {
   @Override
   public void close() {
     instances.forEach(ChildJvm::close);
+    if (admin != null) {
+      admin.close();
+    }
     receiver.close();
     producerTelemetry.close();
   }

@@ -49,11 +49,12 @@ class EcosystemTest {
     try (TopologyFixture fixture =
         new TopologyFixture(
             stateDir, Map.of(BatchConfig.LINKS_PER_SPAN_CONFIG, 2), new LinkAwareSampler(0.0))) {
-      // "order-1" .. "order-4": links go in order-id order, so order-4 is in the second chunk.
-      fixture.send(traced(1).unsampled());
-      fixture.send(traced(2).unsampled());
-      fixture.send(traced(3).unsampled());
-      fixture.send(traced(4));
+      // Links go in arrival order (block after block, entry after entry; see CloseWindowsProcessor
+      // and the RATIONALE), not in order-id order: sent 4, 3, 2, 1, the batch span links orders 4
+      // and 3, the chunk 2 and 1, so the only sampled order, order-1, is in the second chunk.
+      List<TestOrder> arrivals =
+          List.of(traced(4).unsampled(), traced(3).unsampled(), traced(2).unsampled(), traced(1));
+      arrivals.forEach(fixture::send);
       fixture.send(traced(5).key("us").unsampled());
       fixture.send(traced(9).unsampled().at("2026-01-15T12:00:00Z"));
 
@@ -64,12 +65,27 @@ class EcosystemTest {
       assertThat(BatchTopologyTest.spanNamed(kept, BatchSpans.BATCH_SPAN_NAME))
           .as("the us batch has no sampled order: dropped")
           .hasSize(1);
-      assertThat(BatchTopologyTest.spanNamed(kept, BatchSpans.CHUNK_SPAN_NAME))
-          .as("the chunk follows its batch span")
-          .hasSize(1);
+      List<SpanData> chunks = BatchTopologyTest.spanNamed(kept, BatchSpans.CHUNK_SPAN_NAME);
+      assertThat(chunks).as("the chunk follows its batch span").hasSize(1);
+      assertThat(linkedSpans(batch))
+          .as("the batch span links the first two arrivals, in arrival order")
+          .containsExactly(spanOf(arrivals.get(0)), spanOf(arrivals.get(1)));
+      assertThat(linkedSpans(chunks.get(0)))
+          .as("the chunk links the next two, in arrival order")
+          .containsExactly(spanOf(arrivals.get(2)), spanOf(arrivals.get(3)));
       assertThat(fixture.batches.readRecordsToList())
           .as("sampling never drops the output")
           .hasSize(2);
     }
+  }
+
+  private static List<String> linkedSpans(SpanData span) {
+    return span.getLinks().stream()
+        .map(l -> l.getSpanContext().getTraceId() + "/" + l.getSpanContext().getSpanId())
+        .toList();
+  }
+
+  private static String spanOf(TestOrder order) {
+    return order.traceId() + "/" + order.spanId();
   }
 }

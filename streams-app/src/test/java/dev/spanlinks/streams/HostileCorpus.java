@@ -9,9 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -43,6 +46,63 @@ public final class HostileCorpus {
     Set<String> names = new HashSet<>();
     cases.stream().filter(c -> c.expect().equals(expect)).forEach(c -> names.add(c.name()));
     return names;
+  }
+
+  /** Where every case must land, by case name: what {@link #observedDestinations} must equal. */
+  public static Map<String, String> expectedDestinations(List<Case> cases) {
+    Map<String, String> destinations = new TreeMap<>();
+    cases.forEach(c -> destinations.put(c.name(), c.expect()));
+    return destinations;
+  }
+
+  /**
+   * The final accounting: where every case landed, read from the outputs alone, one entry per case
+   * name, to compare with {@link #expectedDestinations}. Cases are found by name on the dead-letter
+   * and late topics, by order id on the links of their batch's spans; a case found in two places
+   * gets both ("dlq, linked"), a link to an order of no case gets an entry of its own. Unlinked
+   * orders leave nothing but the batch's count, so the cases found nowhere else are "unlinked" only
+   * when they are exactly as many as that count. A record lost or counted twice, on any path, makes
+   * the two maps differ.
+   *
+   * @param deadLettered the case name of every dead-letter record, duplicates kept
+   * @param late the case name of every late record, duplicates kept
+   * @param linkedOrderIds the order id of every link of the batch, duplicates kept, without the
+   *     test's own orders
+   * @param unlinkedCount the batch's count of unlinked orders, without the test's own orders
+   */
+  public static Map<String, String> observedDestinations(
+      List<Case> cases,
+      List<String> deadLettered,
+      List<String> late,
+      List<String> linkedOrderIds,
+      long unlinkedCount) {
+    Map<String, String> caseByOrderId = new HashMap<>();
+    cases.stream()
+        .filter(c -> c.orderId() != null)
+        .forEach(c -> caseByOrderId.put(c.orderId(), c.name()));
+    Map<String, String> observed = new TreeMap<>();
+    deadLettered.forEach(name -> landed(observed, name, "dlq"));
+    late.forEach(name -> landed(observed, name, "late"));
+    linkedOrderIds.forEach(
+        id ->
+            landed(
+                observed, caseByOrderId.getOrDefault(id, "no case has order id " + id), "linked"));
+    List<String> foundNowhere =
+        cases.stream().map(Case::name).filter(name -> !observed.containsKey(name)).toList();
+    String rest =
+        foundNowhere.size() == unlinkedCount
+            ? "unlinked"
+            : "lost: "
+                + foundNowhere.size()
+                + " cases found nowhere, the batch counts "
+                + unlinkedCount
+                + " unlinked orders";
+    foundNowhere.forEach(name -> observed.put(name, rest));
+    return observed;
+  }
+
+  private static void landed(Map<String, String> observed, String name, String destination) {
+    observed.merge(name, destination, (first, second) -> first + ", " + second);
   }
 
   public static List<Case> load() {
