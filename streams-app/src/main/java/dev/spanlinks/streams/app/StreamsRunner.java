@@ -60,6 +60,11 @@ public final class StreamsRunner implements AutoCloseable {
     KafkaTopics.ensure(config, topics, startupTimeout);
     Properties properties = config.streamsProperties();
     properties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
+    if (KafkaMetrics.enabled()) {
+      // Under the Java agent (not an SDK of ours) its Kafka instrumentation reports the clients.
+      KafkaMetrics.addReporters(
+          properties, openTelemetry, openTelemetry instanceof OpenTelemetrySdk);
+    }
     KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
     StreamsRunner runner =
         new StreamsRunner(streams, openTelemetry, Duration.ofMillis(config.closeTimeoutMs()));
