@@ -58,6 +58,11 @@ public final class StreamsRunner implements AutoCloseable {
       Duration startupTimeout) {
     KafkaTopics.ensure(config, topics, startupTimeout);
     Properties properties = config.streamsProperties(openTelemetry);
+    if (KafkaMetrics.enabled()) {
+      // Under the Java agent (not an SDK of ours) its Kafka instrumentation reports the clients.
+      KafkaMetrics.addReporters(
+          properties, openTelemetry, openTelemetry instanceof OpenTelemetrySdk);
+    }
     KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
     StreamsRunner runner =
         new StreamsRunner(streams, openTelemetry, Duration.ofMillis(config.closeTimeoutMs()));
