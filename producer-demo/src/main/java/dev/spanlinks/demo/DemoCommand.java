@@ -10,6 +10,7 @@ import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.report.LinkMapReport;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -41,14 +44,18 @@ import picocli.CommandLine.Spec;
  * {@code demo}: the whole pipeline in one JVM. An embedded single-node KRaft broker (unless {@code
  * --bootstrap-servers}), the streams application started as in production, and the traced producer
  * sending orders over a few simulated hours. It waits until every window has closed, prints the
- * batches and a verdict computed from the spans the streams application ended, and exits 0 only
- * when every traced order was linked exactly once.
+ * batches, every order by outcome (dead letters by reason) and a verdict computed from the spans
+ * the streams application ended, and exits 0 only when every traced order was linked exactly once.
+ * The console shows progress and results; per-record warnings go to a log file ({@link DemoLog}).
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = "Run broker, streams app and producer in one JVM, then print the batches.")
 final class DemoCommand implements Callable<Integer> {
+  /** Where Kafka Streams' dead-letter queue (KIP-1034) keeps the reason for each record. */
+  private static final String REASON_HEADER = "__streams.errors.message";
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -101,6 +108,13 @@ final class DemoCommand implements Callable<Integer> {
   Path spansFile;
 
   @Option(
+      names = "--log-file",
+      description =
+          "The demo's log, with the per-record warnings that stay off the console"
+              + " (default: spanlinks-demo.log in the run's temporary directory).")
+  Path logFile;
+
+  @Option(
       names = "--timeout",
       defaultValue = "PT60S",
       description = "Longest wait for the batches.")
@@ -112,6 +126,9 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String run = UUID.randomUUID().toString().substring(0, 8);
     Path workDir = Files.createTempDirectory("spanlinks-demo-");
+    DemoLog log =
+        DemoLog.install(logFile != null ? logFile : workDir.resolve("spanlinks-demo.log"));
+    err.printf("log (per-record warnings and INFO lines go only there): %s%n", log.path());
     OtlpJsonFileSpanExporter file =
         DemoTelemetry.otlpEndpointConfigured()
             ? null
@@ -121,15 +138,22 @@ final class DemoCommand implements Callable<Integer> {
     try {
       if (bootstrapServers == null) {
         err.println("starting an embedded Kafka broker ...");
-        broker = EmbeddedKafka.start();
+        broker = log.quietly(EmbeddedKafka::start);
         bootstrapServers = broker.bootstrapServers();
       }
       err.printf("Kafka at %s%n", bootstrapServers);
       return runDemo(run, workDir, file, out, err);
     } finally {
       if (broker != null) {
-        broker.close();
+        EmbeddedKafka closing = broker;
+        log.quietly(
+            () -> {
+              closing.close();
+              return null;
+            });
       }
+      log.close();
+      out.printf("log (with the per-record warnings and INFO lines): %s%n", log.path());
       if (file != null) {
         file.closeFile();
         out.printf("spans (OTLP JSON lines): %s%n", file.path().toAbsolutePath());
@@ -164,7 +188,7 @@ final class DemoCommand implements Callable<Integer> {
     OpenTelemetrySdk streamsTelemetry = DemoTelemetry.streams(config.linksPerSpan(), file, tally);
     OrderProducer.Result produced;
     List<OrderBatch> batches;
-    long deadLetters;
+    Map<String, Long> deadLetterReasons;
     long late;
     try (StreamsRunner runner =
             StreamsRunner.start(
@@ -200,11 +224,11 @@ final class DemoCommand implements Callable<Integer> {
       producerTelemetry.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
       err.printf("waiting for every window to close (%d valid orders) ...%n", produced.valid());
       batches = awaitBatches(config.batchesTopic(), produced.valid());
-      deadLetters = countRecords(config.deadLetterTopic(), produced.invalid());
+      deadLetterReasons = deadLetterReasons(config.deadLetterTopic(), produced.invalid());
       late = countCommitted(config.lateTopic());
       streamsTelemetry.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
     }
-    return report(batches, produced, deadLetters, late, tally, out);
+    return report(batches, produced, deadLetterReasons, late, tally, out);
   }
 
   private List<OrderBatch> awaitBatches(String topic, long expectedOrders) {
@@ -223,17 +247,30 @@ final class DemoCommand implements Callable<Integer> {
     return batches;
   }
 
-  /** Counts the committed records of a topic, waiting a little for {@code expected} of them. */
-  private long countRecords(String topic, long expected) {
+  /**
+   * Counts the committed dead letters by the reason the streams application wrote in their {@code
+   * __streams.errors.message} header, waiting a little for {@code expected} of them.
+   */
+  private Map<String, Long> deadLetterReasons(String topic, long expected) {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    Map<String, Long> reasons = new TreeMap<>();
     long count = 0;
     try (KafkaConsumer<String, byte[]> consumer =
         readCommitted(topic, new ByteArrayDeserializer())) {
       while (count < expected && System.nanoTime() < deadline) {
-        count += consumer.poll(Duration.ofMillis(500)).count();
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          Header reason = record.headers().lastHeader(REASON_HEADER);
+          reasons.merge(
+              reason == null || reason.value() == null
+                  ? "(no " + REASON_HEADER + " header)"
+                  : new String(reason.value(), StandardCharsets.UTF_8),
+              1L,
+              Long::sum);
+          count++;
+        }
       }
     }
-    return count;
+    return reasons;
   }
 
   /** Counts every committed record of a topic, up to its end now. */
@@ -270,7 +307,7 @@ final class DemoCommand implements Callable<Integer> {
   private int report(
       List<OrderBatch> batches,
       OrderProducer.Result produced,
-      long deadLetters,
+      Map<String, Long> deadLetterReasons,
       long late,
       LinkTally tally,
       PrintWriter out) {
@@ -288,6 +325,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     long batchedOrders = batches.stream().mapToLong(OrderBatch::orderCount).sum();
     long duplicates = batches.stream().mapToLong(OrderBatch::duplicateCount).sum();
+    long deadLetters = deadLetterReasons.values().stream().mapToLong(Long::longValue).sum();
     long linkedOnce = tally.linkedExactlyOnce(produced.tracedOrders());
     boolean allLinked =
         linkedOnce == produced.tracedOrders().size() && batchedOrders == produced.valid();
@@ -304,6 +342,11 @@ final class DemoCommand implements Callable<Integer> {
             : "NOT every order accounted for",
         produced.invalid(),
         produced.untraced());
+    // Largest first; the reasons name the rule an order broke, never its payload.
+    deadLetterReasons.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(
+            reason -> out.printf("  dead-lettered %,7d: %s%n", reason.getValue(), reason.getKey()));
     out.printf(
         "every traced order linked exactly once: %s (%,d of %,d)%n",
         allLinked ? "yes" : "no", linkedOnce, produced.tracedOrders().size());

@@ -118,7 +118,7 @@ final class OrderProducer implements AutoCloseable {
       boolean isUntraced = random.nextDouble() < settings.untracedRatio();
       byte[] value =
           isInvalid
-              ? invalidOrder(createdAt)
+              ? invalidOrder(orderId, createdAt, random)
               : OrderSerdes.orderSerializer()
                   .serialize(settings.topic(), order(orderId, key, createdAt, random));
       ProducerRecord<String, byte[]> record = new ProducerRecord<>(settings.topic(), key, value);
@@ -213,11 +213,19 @@ final class OrderProducer implements AutoCloseable {
         createdAt);
   }
 
-  /** An order the streams app must dead-letter: it has no order id. */
-  private static byte[] invalidOrder(Instant createdAt) {
-    return ("{\"customerId\":\"customer-0\",\"amount\":1.00,\"currency\":\"EUR\",\"createdAt\":\""
-            + createdAt
-            + "\"}")
+  /**
+   * An order the streams app must dead-letter, for one of three reasons: no order id, a negative
+   * amount, or a currency that is not an ISO code. Several reasons show what the dead-letter
+   * headers tell apart.
+   */
+  private static byte[] invalidOrder(String orderId, Instant createdAt, Random random) {
+    String fields =
+        switch (random.nextInt(3)) {
+          case 0 -> "\"amount\":1.00,\"currency\":\"EUR\"";
+          case 1 -> "\"orderId\":\"" + orderId + "\",\"amount\":-1.00,\"currency\":\"EUR\"";
+          default -> "\"orderId\":\"" + orderId + "\",\"amount\":1.00,\"currency\":\"euro\"";
+        };
+    return ("{\"customerId\":\"customer-0\"," + fields + ",\"createdAt\":\"" + createdAt + "\"}")
         .getBytes(StandardCharsets.UTF_8);
   }
 

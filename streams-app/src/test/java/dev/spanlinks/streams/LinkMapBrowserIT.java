@@ -85,6 +85,26 @@ class LinkMapBrowserIT {
       assertThat(chromium.eval("document.querySelectorAll('.batch').length").asInt()).isEqualTo(4);
       assertThat(chromium.eval("document.querySelectorAll('.mark.unbatched').length").asInt())
           .isEqualTo(1);
+      // Every hour on the time axis, the last one at the chart's right edge included, is drawn
+      // whole inside the chart: none cut off ("12:0").
+      assertThat(
+              chromium
+                  .eval(
+                      "[...document.querySelectorAll('#chart text.axis')].map(t =>"
+                          + " t.textContent)")
+                  .toString())
+          .isEqualTo("[\"10:00\",\"11:00\",\"12:00\"]");
+      assertThat(
+              chromium
+                  .eval(
+                      "(() => { const chart = document.getElementById('chart').getBoundingClientRect();"
+                          + " return [...document.querySelectorAll('#chart text.axis')]"
+                          + ".map(t => t.getBoundingClientRect())"
+                          + ".filter(r => r.width === 0 || r.left < chart.left || r.right > chart.right"
+                          + " || r.right > document.documentElement.clientWidth).length; })()")
+                  .asInt())
+          .as("time labels outside the chart or the page")
+          .isZero();
 
       String euTrace =
           new BatchIds(
