@@ -164,10 +164,17 @@ public final class BatchTracer {
     return sdkTracerProvider.forceFlush();
   }
 
-  /** True when more than one thread has flushed this SDK: see {@link #flushingThreads}. */
+  /**
+   * True when more than one live thread has flushed this SDK: see {@link #flushingThreads}. A
+   * stream thread that died (and was replaced) no longer counts, nor is it kept.
+   */
   private boolean sharedWithOtherThreads() {
     Set<Thread> threads = sdkTracerProvider == null ? null : flushingThreads.get(sdkTracerProvider);
-    return threads != null && threads.size() > 1;
+    if (threads == null) {
+      return false;
+    }
+    threads.removeIf(thread -> !thread.isAlive());
+    return threads.size() > 1;
   }
 
   /**
