@@ -77,8 +77,20 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private long lastStreamTimeAdvanceWallMs;
   private long lastRecordWallMs;
   private int idsPartition;
+  private final boolean namedChildren;
 
+  /** For the orders topology: batches and late orders go to their sinks by name. */
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
+    this(config, openTelemetry, true);
+  }
+
+  /**
+   * @param namedChildren true: batches to {@value Names#ORDER_BATCHES_SINK}, late orders to {@value
+   *     Names#LATE_ORDERS_SINK}; false: both to every child (a DSL {@code process} node, whose
+   *     children {@link LinkedWindows} splits by type)
+   */
+  CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry, boolean namedChildren) {
+    this.namedChildren = namedChildren;
     this.config = config;
     this.windows = new BatchWindows(config.windowSizeMs(), config.windowGraceMs());
     this.tracer =
@@ -203,7 +215,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     CapturedOrder late = record.value();
     LATE_ORDER.warn(config.ordersTopic(), late.partition(), late.offset(), closedThrough);
     metrics.late();
-    context.forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
+    forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
   }
 
   /**
@@ -291,6 +303,16 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
+  private void forward(Record<String, ?> record, String child) {
+    @SuppressWarnings("unchecked") // Object is the output type: an OrderBatch or a late Order
+    Record<String, Object> output = (Record<String, Object>) record;
+    if (namedChildren) {
+      context.forward(output, child);
+    } else {
+      context.forward(output);
+    }
+  }
+
   @SuppressWarnings("try") // the scope makes the batch span current for the forward
   private void emit(BatchAccumulator batch) {
     if (batch == null) {
@@ -301,7 +323,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     Headers headers = new RecordHeaders();
     try (Scope ignored = batchSpan.makeCurrent()) {
       propagator.inject(Context.current(), headers, KafkaHeadersSetter.INSTANCE);
-      context.forward(
+      forward(
           new Record<String, Object>(batch.batchKey(), value, batch.maxEventTimeMs(), headers),
           Names.ORDER_BATCHES_SINK);
     } finally {

@@ -14,6 +14,9 @@ public final class Names {
   public static final String ORDERS_SOURCE = "orders-source";
   public static final String CAPTURE_ORDER = "capture-order";
 
+  /** {@link LinkedWindows}: reads a record of the user's type with their {@link RecordReader}. */
+  public static final String READ_RECORD = "read-record";
+
   /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
   public static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
 

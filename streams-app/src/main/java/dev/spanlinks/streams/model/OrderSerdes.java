@@ -26,7 +26,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * a batch. Unknown fields are ignored, so producers can add fields without breaking us.
  */
 public final class OrderSerdes {
-  static final int MAX_ID_LENGTH = 256;
+  /** The longest order id (and record id) spanlinks keeps. */
+  public static final int MAX_ID_LENGTH = 256;
 
   /**
    * Amounts are money: at most {@value} digits before the decimal point (below a quadrillion) and
@@ -246,7 +247,7 @@ public final class OrderSerdes {
    *
    * @throws InvalidOrderException before 1970 or past the range of epoch milliseconds
    */
-  static Instant kafkaTimestamp(Instant instant, String what) {
+  public static Instant kafkaTimestamp(Instant instant, String what) {
     if (instant.isBefore(Instant.EPOCH) || instant.isAfter(LAST_TIMESTAMP)) {
       throw new InvalidOrderException(
           what + " is outside the range of Kafka timestamps (1970-01-01 onwards, epoch ms)");

@@ -1,0 +1,51 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.model.InputFormat;
+import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.model.Order;
+import dev.spanlinks.streams.model.OrderSerdes;
+import java.math.BigDecimal;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Turns a record of the user's type into an order keyed by its batch key, at its event time, with
+ * its headers: the first step of {@link LinkedWindows}. What the reader returns is held to the
+ * rules of spanlinks' own orders; a record that breaks one goes to the dead-letter topic.
+ */
+final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, Order> {
+  private final RecordReader<K, V> reader;
+
+  ReadRecordProcessor(RecordReader<K, V> reader) {
+    this.reader = reader;
+  }
+
+  @Override
+  public void process(Record<K, V> record) {
+    BatchedRecord read = reader.read(record.key(), record.value(), record.timestamp());
+    if (read == null) {
+      throw new InvalidOrderException("the record reader returned no record");
+    }
+    if (read.id().isBlank() || read.id().length() > OrderSerdes.MAX_ID_LENGTH) {
+      throw new InvalidOrderException(
+          "the record id must be 1 to " + OrderSerdes.MAX_ID_LENGTH + " characters");
+    }
+    if (read.batchKey().isBlank()) {
+      throw new InvalidOrderException("the batch key is empty");
+    }
+    BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderSerdes.monetaryAmount(read.sum());
+    long eventTime =
+        read.eventTime() == null
+            ? record.timestamp()
+            : OrderSerdes.kafkaTimestamp(read.eventTime(), "the event time").toEpochMilli();
+    Order order =
+        new Order(
+            read.id(),
+            null,
+            null,
+            sum,
+            read.sumKey() == null ? InputFormat.NO_SUM : read.sumKey(),
+            read.eventTime());
+    context().forward(record.withKey(read.batchKey()).withValue(order).withTimestamp(eventTime));
+  }
+}
