@@ -28,11 +28,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The hostile-input corpus ({@code streams-app/src/test/resources/hostile-inputs.jsonl}, each case
- * documented there) sent to the running app on a real broker: every input lands in exactly one of a
- * batch (linked or unlinked), the late topic or the dead-letter topic, the app keeps running, and
- * the accounting, read from what the app output, matches the corpus case by case. The same cases
- * and expectations as the test-driver HostileInputTest.
+ * The hostile-input corpus ({@code
+ * spanlinks-kafka-streams/src/test/resources/hostile-inputs.jsonl}, each case documented there)
+ * sent to the running app on a real broker: every input lands in exactly one of a batch (linked or
+ * unlinked), the late topic or the dead-letter topic, the app keeps running, and the accounting,
+ * read from what the app output, matches the corpus case by case. The same cases and expectations
+ * as the test-driver HostileInputTest.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class HostileInputIT {
