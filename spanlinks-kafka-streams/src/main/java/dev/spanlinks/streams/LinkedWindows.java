@@ -5,6 +5,7 @@ import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -13,10 +14,11 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
- * spanlinks for a stream of any record type, in the Kafka Streams DSL: one span per closed
- * event-time window and batch key, started with a link to every contributing record's span context
- * (read from its headers), with chunking, deterministic ids, idle close, late records and
- * redeliveries counted once, and the batch span's context in the headers of each batch record.
+ * spanlinks for a stream of any record type, in the Kafka Streams DSL ({@link #link}) or the
+ * Processor API ({@link #addTo}): one span per closed event-time window and batch key, started with
+ * a link to every contributing record's span context (read from its headers), with chunking,
+ * deterministic ids, idle close, late records and redeliveries counted once, and the batch span's
+ * context in the headers of each batch record.
  *
  * <pre>{@code
  * LinkedWindows.Streams linked =
@@ -78,6 +80,34 @@ public final class LinkedWindows {
         outputs
             .get(SPLIT + "late")
             .mapValues(value -> (Order) value, Named.as(SPLIT + "late-values")));
+  }
+
+  /**
+   * Adds the batching and its spans to a Processor API topology, as children of {@code
+   * parentNames}: the processors {@value Names#READ_RECORD}, {@value Names#CAPTURE_ORDER} and
+   * {@value Names#CLOSE_WINDOWS}, with their stores. Add your own children to the returned name:
+   * they receive each closed batch as an {@link OrderBatch} value (header {@code traceparent} = the
+   * batch span) and each late record as an {@link Order} value.
+   *
+   * @return the name of the processor whose children receive batches and late records
+   */
+  public static <K, V> String addTo(
+      Topology topology,
+      RecordReader<K, V> reader,
+      BatchConfig config,
+      OpenTelemetry openTelemetry,
+      String... parentNames) {
+    topology.addProcessor(
+        Names.READ_RECORD, () -> new ReadRecordProcessor<K, V>(reader), parentNames);
+    topology.addProcessor(
+        Names.CAPTURE_ORDER,
+        () ->
+            new CaptureOrderProcessor(
+                openTelemetry.getPropagators().getTextMapPropagator(), config.maxFutureMs(), false),
+        Names.READ_RECORD);
+    topology.addProcessor(
+        Names.CLOSE_WINDOWS, new CloseWindows(config, openTelemetry), Names.CAPTURE_ORDER);
+    return Names.CLOSE_WINDOWS;
   }
 
   /** The close step with the stores it needs, so that {@code KStream#process} adds them. */

@@ -36,6 +36,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -43,6 +44,8 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -71,22 +74,15 @@ class PaymentsExampleTest {
                 : new Payment(f[0], f[1], new BigDecimal(f[2]), Instant.parse(f[3]));
           });
 
+  private static final BatchConfig CONFIG =
+      new BatchConfig(Map.of("application.id", "payments", "bootstrap.servers", "unused:9092"));
+
   @TempDir Path stateDir;
 
   @Test
   void shouldAddLinkedBatchSpansToATopologyOfOnesOwn() {
     InMemorySpanExporter spans = InMemorySpanExporter.create();
-    BatchConfig config =
-        new BatchConfig(Map.of("application.id", "payments", "bootstrap.servers", "unused:9092"));
-    try (OpenTelemetrySdk otel =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SpanlinksTelemetry.withBatchSupport(
-                        SdkTracerProvider.builder(), config.linksPerSpan())
-                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                    .build())
-            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-            .build()) {
+    try (OpenTelemetrySdk otel = sdk(spans)) {
       // --- the user's topology ---
       StreamsBuilder builder = new StreamsBuilder();
       KStream<String, Payment> payments =
@@ -101,17 +97,7 @@ class PaymentsExampleTest {
 
       // --- spanlinks, in a few lines ---
       LinkedWindows.Streams linked =
-          LinkedWindows.link(
-              payments,
-              (region, payment, timestamp) -> {
-                if (payment == null) {
-                  throw new InvalidOrderException("not a payment");
-                }
-                return new BatchedRecord(
-                    payment.id(), region, payment.paidAt(), "amount", payment.amount());
-              },
-              config,
-              otel);
+          LinkedWindows.link(payments, PaymentsExampleTest::read, CONFIG, otel);
       linked
           .batches()
           .to(
@@ -129,71 +115,136 @@ class PaymentsExampleTest {
                   Serdes.serdeFrom(
                       OrderSerdes.orderSerializer(), OrderSerdes.orderDeserializer())));
 
-      Properties properties = config.streamsProperties(otel);
-      properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-      // The test driver has no transactions (see TopologyFixture).
-      properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-      try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), properties)) {
-        TestInputTopic<String, Payment> in =
-            driver.createInputTopic("payments", new StringSerializer(), PAYMENTS.serializer());
-        Instant ten = Instant.parse("2026-01-15T10:00:00Z");
-        List<String> traced = new ArrayList<>();
-        for (int n = 0; n < 20; n++) {
-          String region = n % 2 == 0 ? "eu" : "us";
-          Payment payment =
-              new Payment("p-" + n, region, new BigDecimal("2.50"), ten.plusSeconds(60L * n));
-          String traceId = String.format("%032x", 0x500 + n);
-          RecordHeaders headers = new RecordHeaders();
-          headers.add(
-              "traceparent",
-              ("00-" + traceId + "-" + String.format("%016x", 0x600 + n) + "-01")
-                  .getBytes(StandardCharsets.UTF_8));
-          in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt()));
-          traced.add(traceId);
-          if (n == 3) {
-            in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt())); // again
-          }
-        }
-        // Not a payment: the user's deserializer gives null, the reader refuses it.
-        driver
-            .createInputTopic("payments", new StringSerializer(), new StringSerializer())
-            .pipeInput("eu", "garbage", ten);
-        // Two hours later: the 10:00 windows close; then one from 10:30, too late.
-        in.pipeInput("eu", new Payment("p-closer", "eu", BigDecimal.ONE, ten.plusSeconds(7200)));
-        in.pipeInput("eu", new Payment("p-late", "eu", BigDecimal.ONE, ten.plusSeconds(1800)));
+      driveAndCheck(builder.build(), otel, spans, true);
+    }
+  }
 
-        TestOutputTopic<String, OrderBatch> batches =
-            driver.createOutputTopic(
-                "payment-batches", new StringDeserializer(), OrderSerdes.orderBatchDeserializer());
-        List<OrderBatch> closed = batches.readValuesToList();
-        assertThat(closed).extracting(OrderBatch::batchKey).containsExactlyInAnyOrder("eu", "us");
-        assertThat(closed).allSatisfy(batch -> assertThat(batch.orderCount()).isEqualTo(10));
-        assertThat(closed)
-            .allSatisfy(
-                batch -> assertThat(batch.totals().get("amount")).isEqualByComparingTo("25.00"));
-        assertThat(
-                spans.getFinishedSpanItems().stream()
-                    .flatMap(span -> span.getLinks().stream())
-                    .map(LinkData::getSpanContext)
-                    .map(context -> context.getTraceId()))
-            .as("every payment linked once, the redelivered one too")
-            .containsExactlyInAnyOrderElementsOf(traced);
-        assertThat(
-                driver
-                    .createOutputTopic(
-                        config.deadLetterTopic(),
-                        new StringDeserializer(),
-                        new StringDeserializer())
-                    .readValuesToList())
-            .containsExactly("garbage");
-        assertThat(
-                driver
-                    .createOutputTopic(
-                        "payments-late", new StringDeserializer(), new StringDeserializer())
-                    .readValuesToList())
-            .singleElement()
-            .asString()
-            .contains("p-late");
+  @Test
+  void shouldAddLinkedBatchSpansInTheProcessorApi() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk otel = sdk(spans)) {
+      Topology topology = new Topology();
+      topology.addSource(
+          "payments-source", new StringDeserializer(), PAYMENTS.deserializer(), "payments");
+      String linked =
+          LinkedWindows.addTo(topology, PaymentsExampleTest::read, CONFIG, otel, "payments-source");
+      topology.addProcessor("route-by-type", RouteByType::new, linked);
+      topology.addSink(
+          "batches-sink",
+          "payment-batches",
+          new StringSerializer(),
+          OrderSerdes.orderBatchSerializer(),
+          "route-by-type");
+      topology.addSink(
+          "late-sink",
+          "payments-late",
+          new StringSerializer(),
+          OrderSerdes.orderSerializer(),
+          "route-by-type");
+
+      driveAndCheck(topology, otel, spans, false);
+    }
+  }
+
+  /** The user's reader: id, batch key, event time and the summed amount of a payment. */
+  private static BatchedRecord read(String region, Payment payment, long timestamp) {
+    if (payment == null) {
+      throw new InvalidOrderException("not a payment");
+    }
+    return new BatchedRecord(payment.id(), region, payment.paidAt(), "amount", payment.amount());
+  }
+
+  /** A Processor API user's own step: batches to one sink, late payments to the other. */
+  private static final class RouteByType
+      extends ContextualProcessor<String, Object, String, Object> {
+    @Override
+    public void process(Record<String, Object> record) {
+      context()
+          .forward(record, record.value() instanceof OrderBatch ? "batches-sink" : "late-sink");
+    }
+  }
+
+  private static OpenTelemetrySdk sdk(InMemorySpanExporter spans) {
+    return OpenTelemetrySdk.builder()
+        .setTracerProvider(
+            SpanlinksTelemetry.withBatchSupport(SdkTracerProvider.builder(), CONFIG.linksPerSpan())
+                .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                .build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+  }
+
+  /**
+   * Sends 20 traced payments over two regions (one of them twice), a malformed one, one that closes
+   * the hour and one too late; checks the batches, the links, the late and the dead-letter topic.
+   */
+  private void driveAndCheck(
+      Topology topology, OpenTelemetrySdk otel, InMemorySpanExporter spans, boolean userCount) {
+    BatchConfig config = CONFIG;
+    Properties properties = config.streamsProperties(otel);
+    properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    // The test driver has no transactions (see TopologyFixture).
+    properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology, properties)) {
+      TestInputTopic<String, Payment> in =
+          driver.createInputTopic("payments", new StringSerializer(), PAYMENTS.serializer());
+      Instant ten = Instant.parse("2026-01-15T10:00:00Z");
+      List<String> traced = new ArrayList<>();
+      for (int n = 0; n < 20; n++) {
+        String region = n % 2 == 0 ? "eu" : "us";
+        Payment payment =
+            new Payment("p-" + n, region, new BigDecimal("2.50"), ten.plusSeconds(60L * n));
+        String traceId = String.format("%032x", 0x500 + n);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(
+            "traceparent",
+            ("00-" + traceId + "-" + String.format("%016x", 0x600 + n) + "-01")
+                .getBytes(StandardCharsets.UTF_8));
+        in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt()));
+        traced.add(traceId);
+        if (n == 3) {
+          in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt())); // again
+        }
+      }
+      // Not a payment: the user's deserializer gives null, the reader refuses it.
+      driver
+          .createInputTopic("payments", new StringSerializer(), new StringSerializer())
+          .pipeInput("eu", "garbage", ten);
+      // Two hours later: the 10:00 windows close; then one from 10:30, too late.
+      in.pipeInput("eu", new Payment("p-closer", "eu", BigDecimal.ONE, ten.plusSeconds(7200)));
+      in.pipeInput("eu", new Payment("p-late", "eu", BigDecimal.ONE, ten.plusSeconds(1800)));
+
+      TestOutputTopic<String, OrderBatch> batches =
+          driver.createOutputTopic(
+              "payment-batches", new StringDeserializer(), OrderSerdes.orderBatchDeserializer());
+      List<OrderBatch> closed = batches.readValuesToList();
+      assertThat(closed).extracting(OrderBatch::batchKey).containsExactlyInAnyOrder("eu", "us");
+      assertThat(closed).allSatisfy(batch -> assertThat(batch.orderCount()).isEqualTo(10));
+      assertThat(closed)
+          .allSatisfy(
+              batch -> assertThat(batch.totals().get("amount")).isEqualByComparingTo("25.00"));
+      assertThat(
+              spans.getFinishedSpanItems().stream()
+                  .flatMap(span -> span.getLinks().stream())
+                  .map(LinkData::getSpanContext)
+                  .map(context -> context.getTraceId()))
+          .as("every payment linked once, the redelivered one too")
+          .containsExactlyInAnyOrderElementsOf(traced);
+      assertThat(
+              driver
+                  .createOutputTopic(
+                      config.deadLetterTopic(), new StringDeserializer(), new StringDeserializer())
+                  .readValuesToList())
+          .containsExactly("garbage");
+      assertThat(
+              driver
+                  .createOutputTopic(
+                      "payments-late", new StringDeserializer(), new StringDeserializer())
+                  .readValuesToList())
+          .singleElement()
+          .asString()
+          .contains("p-late");
+      if (userCount) {
         assertThat(
                 driver
                     .createOutputTopic(
