@@ -92,6 +92,19 @@ final class ItSupport {
     return Integer.parseInt(produced.group(2).replace(",", ""));
   }
 
+  /**
+   * The OTEL_* variables of a child JVM whose spans go to {@code receiver} over OTLP/HTTP, sent
+   * within 100 ms of ending; no metrics or logs.
+   */
+  static Map<String, String> spansTo(OtlpReceiver receiver) {
+    return Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.httpEndpoint(),
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+        "OTEL_BSP_SCHEDULE_DELAY", "100",
+        "OTEL_METRICS_EXPORTER", "none",
+        "OTEL_LOGS_EXPORTER", "none");
+  }
+
   /** Where child JVM logs go, kept after the run for a failing test's reader. */
   static Path logs() throws IOException {
     return Files.createDirectories(Path.of("target", "it-logs"));

@@ -48,13 +48,7 @@ class PartitioningIT {
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
 
     try (OtlpReceiver receiver = new OtlpReceiver()) {
-      Map<String, String> otel =
-          Map.of(
-              "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.httpEndpoint(),
-              "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
-              "OTEL_BSP_SCHEDULE_DELAY", "100",
-              "OTEL_METRICS_EXPORTER", "none",
-              "OTEL_LOGS_EXPORTER", "none");
+      Map<String, String> otel = ItSupport.spansTo(receiver);
       try (ChildJvm streams =
           ChildJvm.start(
               ItSupport.STREAMS_JAR,

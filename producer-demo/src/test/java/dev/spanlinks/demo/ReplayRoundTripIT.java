@@ -72,7 +72,7 @@ class ReplayRoundTripIT {
                   ORDERS,
                   start,
                   11,
-                  otel(receiver),
+                  ItSupport.spansTo(receiver),
                   logs.resolve(original + "-producer.log"));
       first = LiveRun.finish(kafka, "batches-" + original, valid, streams, receiver);
     }
@@ -225,22 +225,13 @@ class ReplayRoundTripIT {
     return links;
   }
 
-  private static Map<String, String> otel(OtlpReceiver receiver) {
-    return Map.of(
-        "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.httpEndpoint(),
-        "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
-        "OTEL_BSP_SCHEDULE_DELAY", "100",
-        "OTEL_METRICS_EXPORTER", "none",
-        "OTEL_LOGS_EXPORTER", "none");
-  }
-
   private static ChildJvm startStreams(Path config, OtlpReceiver receiver, Path log)
       throws Exception {
     ChildJvm streams =
         ChildJvm.start(
             ItSupport.STREAMS_JAR,
             List.of("run", "--config", config.toString(), "--partitions", "3"),
-            otel(receiver),
+            ItSupport.spansTo(receiver),
             log);
     await("streams app running")
         .atMost(Duration.ofSeconds(60))
