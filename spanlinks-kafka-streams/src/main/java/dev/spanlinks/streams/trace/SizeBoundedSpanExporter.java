@@ -8,7 +8,6 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,6 @@ final class SizeBoundedSpanExporter implements SpanExporter {
   private final SpanExporter delegate;
   private final long maxRequestBytes;
   private final LongAdder oversizedSpans = new LongAdder();
-  private final AtomicBoolean warnedOversized = new AtomicBoolean();
 
   SizeBoundedSpanExporter(SpanExporter delegate, long maxRequestBytes) {
     if (maxRequestBytes <= REQUEST_OVERHEAD_BYTES) {
@@ -121,16 +119,19 @@ final class SizeBoundedSpanExporter implements SpanExporter {
     return bytes;
   }
 
+  /** Counts the span; logs the first and then every 1,000th, with the count so far. */
   private void countOversized(SpanData span, long bytes) {
     oversizedSpans.increment();
-    if (warnedOversized.compareAndSet(false, true)) {
+    long count = oversizedSpans.sum();
+    if (count == 1 || count % 1_000 == 0) {
       log.warn(
           "A span exceeds the OTLP request bound on its own and is sent alone; a collector may"
               + " refuse it. Lower spanlinks.links.per.span or the link attributes."
-              + " span=[{}] bytes=[{}] maxRequestBytes=[{}]",
+              + " span=[{}] bytes=[{}] maxRequestBytes=[{}] oversizedSpansSoFar=[{}]",
           span.getName(),
           bytes,
-          maxRequestBytes);
+          maxRequestBytes,
+          count);
     }
   }
 
