@@ -64,6 +64,9 @@ public final class BatchConfig extends AbstractConfig {
    */
   static final int TRANSACTION_TIMEOUT_MS = 300_000;
 
+  /** spanlinks' default {@code commit.interval.ms}: see {@link #streamsProperties()}. */
+  static final long DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
 
@@ -172,7 +175,9 @@ public final class BatchConfig extends AbstractConfig {
                   + " (smallest traces); 'standard': the order's offset (and its partition with"
                   + " spanlinks.repartition.by.key); 'all': offset, partition, record key, order id"
                   + " and event time. What every link of a batch shares (record key, partition) is"
-                  + " on the batch and chunk spans once. OTLP bytes per link: TELEMETRY.md.")
+                  + " on the batch and chunk spans once. With 'standard' and 'all', a library"
+                  + " user's own link attributes (BatchedRecord.linkAttributes) come too. OTLP"
+                  + " bytes per link: TELEMETRY.md.")
           .define(
               CLOSE_TIMEOUT_MS_CONFIG,
               Type.LONG,
@@ -431,7 +436,9 @@ public final class BatchConfig extends AbstractConfig {
 
   /**
    * Properties for {@code KafkaStreams}: every key given, plus spanlinks' defaults where the user
-   * set none: exactly-once processing with a 5-minute producer transaction timeout, refusal of
+   * set none: exactly-once processing with a 5-minute producer transaction timeout, a commit every
+   * second (Kafka Streams' exactly-once default is 100 ms), producers that wait for batch spans at
+   * the commit rather than at each close ({@link SpansBeforeCommitClientSupplier}), refusal of
    * generated names, and invalid orders to the dead-letter topic. Without an OpenTelemetry instance
    * (see {@link #streamsProperties(OpenTelemetry)}), dead letters are not counted in metrics, and
    * the handler says so once.
@@ -446,6 +453,16 @@ public final class BatchConfig extends AbstractConfig {
         StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
         TRANSACTION_TIMEOUT_MS);
     defaults.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    // Kafka Streams commits every 100 ms under exactly-once, for records that must be readable
+    // at once. A batch is readable at most a second later than that here, and each commit costs:
+    // it writes every block touched since the last one to the changelog and waits for the spans
+    // of the closes before it. A second between commits: 0.75x the untraced count's throughput
+    // instead of 0.6x (benchmarks/RESULTS.md).
+    defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+    // Commits wait for the spans of the closes before them, not each close for its own.
+    defaults.put(
+        StreamsConfig.DEFAULT_CLIENT_SUPPLIER_CONFIG,
+        SpansBeforeCommitClientSupplier.class.getName());
     // No global tables here; enabled, Kafka Streams stops warning twice at every start that it
     // is not. It is the default from Kafka 5.0, so the key is already deprecated: named by its
     // string, so that -Werror does not fail on the constant.

@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import io.opentelemetry.api.common.Attributes;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
@@ -15,15 +16,42 @@ import java.util.Objects;
  *     total
  * @param sum a number the batch sums (non-negative, at most 15 digits before the point and 9
  *     after); null when {@code sumKey} is
+ * @param linkAttributes what the record's span link carries besides spanlinks' own attributes (with
+ *     {@code spanlinks.link.attributes} {@code standard} or {@code all}; {@code none} sends the
+ *     span context alone): at most {@value #MAX_LINK_ATTRIBUTES} attributes of type string,
+ *     boolean, long or double, keys of at most {@value #MAX_KEY_CHARS} characters, string values of
+ *     at most {@value #MAX_VALUE_CHARS}. A record beyond these goes to the dead-letter topic. They
+ *     are kept in the window's state until it closes, so every byte counts once per record.
  */
 public record BatchedRecord(
-    String id, String batchKey, Instant eventTime, String sumKey, BigDecimal sum) {
+    String id,
+    String batchKey,
+    Instant eventTime,
+    String sumKey,
+    BigDecimal sum,
+    Attributes linkAttributes) {
+  public static final int MAX_LINK_ATTRIBUTES = 16;
+  public static final int MAX_KEY_CHARS = 128;
+  public static final int MAX_VALUE_CHARS = 256;
+
+  /** A record whose link carries no attributes of its own. */
+  public BatchedRecord(
+      String id, String batchKey, Instant eventTime, String sumKey, BigDecimal sum) {
+    this(id, batchKey, eventTime, sumKey, sum, Attributes.empty());
+  }
+
   public BatchedRecord {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(linkAttributes, "linkAttributes");
     Objects.requireNonNull(batchKey, "batchKey");
     if ((sumKey == null) != (sum == null)) {
       throw new IllegalArgumentException("sumKey and sum go together: " + sumKey + ", " + sum);
     }
+  }
+
+  /** This record, its link carrying {@code attributes} (see {@link #linkAttributes()}). */
+  public BatchedRecord withLinkAttributes(Attributes attributes) {
+    return new BatchedRecord(id, batchKey, eventTime, sumKey, sum, attributes);
   }
 
   /** A record that adds to no total. */

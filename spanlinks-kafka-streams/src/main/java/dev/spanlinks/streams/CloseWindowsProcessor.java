@@ -188,9 +188,11 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
             captured.order().amount(),
             captured.order().currency(),
             captured.spanContext(),
-            0);
+            0,
+            captured.order().linkAttributes());
     KeyValue<Bytes, byte[]> block =
-        openBlocks.append(batch, ContributionStore.encodeEntry(contribution));
+        openBlocks.append(
+            batch, ContributionStore.encodeEntry(contribution, batch.windowStartMs()));
     contributions.put(block.key, block.value);
     if (captured.spanContext().isSampled()) {
       markSampled(batch);

@@ -7,9 +7,7 @@ import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceId;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -35,17 +33,20 @@ import org.apache.kafka.streams.state.Stores;
  * block id marks a batch that has a sampled order.
  *
  * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
- * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived. A block stops growing
- * before its key and value pass {@value #MAX_RECORD_BYTES} bytes, so no changelog record passes 1
- * KiB, whatever the window size (an order that alone is larger gets a block of its own).
+ * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived, in the compact form of
+ * {@link CompactEntries} (format 3). A block stops growing before its key and value pass {@value
+ * #MAX_RECORD_BYTES} bytes, so no changelog record passes 1 KiB, whatever the window size (an order
+ * that alone is larger gets a block of its own).
  *
- * <p>Format 1, one entry per order keyed by its order id, is still read, so windows left open by an
- * older version close normally after an upgrade.
+ * <p>Earlier formats are still read, so windows left open by an older version close normally after
+ * an upgrade: format 1, one entry per order keyed by its order id, and format 2, blocks of entries
+ * written with {@link java.io.DataOutputStream}.
  */
 final class ContributionStore {
   static final int MAX_RECORD_BYTES = 1024;
   private static final byte ENTRY_PER_ORDER_FORMAT = 1;
   private static final byte BLOCK_FORMAT = 2;
+  private static final byte COMPACT_BLOCK_FORMAT = 3;
 
   private ContributionStore() {}
 
@@ -120,7 +121,7 @@ final class ContributionStore {
   /** A block holding one entry, ready for more. */
   static byte[] newBlock(byte[] entry) {
     byte[] block = new byte[1 + entry.length];
-    block[0] = BLOCK_FORMAT;
+    block[0] = COMPACT_BLOCK_FORMAT;
     System.arraycopy(entry, 0, block, 1, entry.length);
     return block;
   }
@@ -137,22 +138,23 @@ final class ContributionStore {
     return key.get().length + block.length + entry.length > MAX_RECORD_BYTES;
   }
 
-  static byte[] encodeEntry(Contribution contribution) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeUTF(contribution.orderId());
-      writeFields(out, contribution);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Writing to memory cannot fail", e);
-    }
-    return bytes.toByteArray();
+  /**
+   * One order's entry in the current format: about 60 bytes for an order with a UUID id and a span
+   * context (format 2 took about 100). See {@link CompactEntries}.
+   *
+   * @param windowStartMs the start of the order's window: event times are stored relative to it
+   */
+  static byte[] encodeEntry(Contribution contribution, long windowStartMs) {
+    return CompactEntries.encode(contribution, windowStartMs);
   }
 
   /** Hands every order of a stored value to {@code sink}, in the order they arrived. */
   static void decodeValue(StoredKey key, byte[] value, Consumer<Contribution> sink) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte version = in.readByte();
-      if (version == BLOCK_FORMAT) {
+      if (version == COMPACT_BLOCK_FORMAT) {
+        CompactEntries.decode(value, 1, key.batch().windowStartMs(), sink);
+      } else if (version == BLOCK_FORMAT) {
         while (in.available() > 0) {
           sink.accept(readFields(in, in.readUTF(), false));
         }
@@ -167,16 +169,6 @@ final class ContributionStore {
     }
   }
 
-  private static void writeFields(DataOutputStream out, Contribution contribution)
-      throws IOException {
-    out.writeLong(contribution.eventTimeMs());
-    out.writeInt(contribution.partition());
-    out.writeLong(contribution.offset());
-    out.writeUTF(contribution.amount().toString());
-    out.writeUTF(contribution.currency());
-    writeSpanContext(out, contribution.spanContext());
-  }
-
   /** Format 1 also kept a count of redeliveries, between the currency and the span context. */
   private static Contribution readFields(DataInputStream in, String orderId, boolean formatOne)
       throws IOException {
@@ -189,17 +181,6 @@ final class ContributionStore {
     SpanContext spanContext = readSpanContext(in);
     return new Contribution(
         orderId, eventTime, partition, offset, amount, currency, spanContext, duplicates);
-  }
-
-  private static void writeSpanContext(DataOutputStream out, SpanContext spanContext)
-      throws IOException {
-    out.writeBoolean(spanContext.isValid());
-    if (spanContext.isValid()) {
-      out.write(spanContext.getTraceIdBytes());
-      out.write(spanContext.getSpanIdBytes());
-      out.writeByte(spanContext.getTraceFlags().asByte());
-      out.writeUTF(TraceStates.format(spanContext.getTraceState()));
-    }
   }
 
   private static SpanContext readSpanContext(DataInputStream in) throws IOException {

@@ -4,6 +4,7 @@ import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
+import io.opentelemetry.api.common.Attributes;
 import java.math.BigDecimal;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
@@ -33,6 +34,7 @@ final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, 
     if (read.batchKey().isBlank()) {
       throw new InvalidOrderException("the batch key is empty");
     }
+    checkLinkAttributes(read.linkAttributes());
     BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderSerdes.monetaryAmount(read.sum());
     long eventTime =
         read.eventTime() == null
@@ -45,7 +47,47 @@ final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, 
             null,
             sum,
             read.sumKey() == null ? InputFormat.NO_SUM : read.sumKey(),
-            read.eventTime());
+            read.eventTime(),
+            null,
+            read.linkAttributes());
     context().forward(record.withKey(read.batchKey()).withValue(order).withTimestamp(eventTime));
+  }
+
+  /** The limits of {@link BatchedRecord#linkAttributes()}: they bound each record's state. */
+  private static void checkLinkAttributes(Attributes attributes) {
+    if (attributes.size() > BatchedRecord.MAX_LINK_ATTRIBUTES) {
+      throw new InvalidOrderException(
+          "the record has "
+              + attributes.size()
+              + " link attributes, more than "
+              + BatchedRecord.MAX_LINK_ATTRIBUTES);
+    }
+    attributes.forEach(
+        (key, value) -> {
+          if (key.getKey().length() > BatchedRecord.MAX_KEY_CHARS) {
+            throw new InvalidOrderException(
+                "a link attribute key is longer than "
+                    + BatchedRecord.MAX_KEY_CHARS
+                    + " characters");
+          }
+          switch (key.getType()) {
+            case BOOLEAN, LONG, DOUBLE -> {}
+            case STRING -> {
+              if (((String) value).length() > BatchedRecord.MAX_VALUE_CHARS) {
+                throw new InvalidOrderException(
+                    "link attribute "
+                        + key.getKey()
+                        + " is longer than "
+                        + BatchedRecord.MAX_VALUE_CHARS
+                        + " characters");
+              }
+            }
+            default ->
+                throw new InvalidOrderException(
+                    "link attribute "
+                        + key.getKey()
+                        + " is an array: links take string, boolean, long and double values");
+          }
+        });
   }
 }

@@ -9,6 +9,8 @@ import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -151,8 +154,12 @@ class PaymentsExampleTest {
     if (payment == null) {
       throw new InvalidOrderException("not a payment");
     }
-    return new BatchedRecord(payment.id(), region, payment.paidAt(), "amount", payment.amount());
+    return new BatchedRecord(payment.id(), region, payment.paidAt(), "amount", payment.amount())
+        .withLinkAttributes(Attributes.of(PAYMENT_ID, payment.id()));
   }
+
+  /** The user's own attribute on each payment's link. */
+  static final AttributeKey<String> PAYMENT_ID = AttributeKey.stringKey("payment.id");
 
   /** A Processor API user's own step: batches to one sink, late payments to the other. */
   private static final class RouteByType
@@ -190,6 +197,7 @@ class PaymentsExampleTest {
           driver.createInputTopic("payments", new StringSerializer(), PAYMENTS.serializer());
       Instant ten = Instant.parse("2026-01-15T10:00:00Z");
       List<String> traced = new ArrayList<>();
+      Map<String, String> paymentOfTrace = new HashMap<>();
       for (int n = 0; n < 20; n++) {
         String region = n % 2 == 0 ? "eu" : "us";
         Payment payment =
@@ -202,6 +210,7 @@ class PaymentsExampleTest {
                 .getBytes(StandardCharsets.UTF_8));
         in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt()));
         traced.add(traceId);
+        paymentOfTrace.put(traceId, payment.id());
         if (n == 3) {
           in.pipeInput(new TestRecord<>(region, payment, headers, payment.paidAt())); // again
         }
@@ -230,6 +239,12 @@ class PaymentsExampleTest {
                   .map(context -> context.getTraceId()))
           .as("every payment linked once, the redelivered one too")
           .containsExactlyInAnyOrderElementsOf(traced);
+      assertThat(spans.getFinishedSpanItems().stream().flatMap(span -> span.getLinks().stream()))
+          .as("each link carries the reader's attribute, from the state its window kept")
+          .allSatisfy(
+              link ->
+                  assertThat(link.getAttributes().get(PAYMENT_ID))
+                      .isEqualTo(paymentOfTrace.get(link.getSpanContext().getTraceId())));
       assertThat(
               driver
                   .createOutputTopic(

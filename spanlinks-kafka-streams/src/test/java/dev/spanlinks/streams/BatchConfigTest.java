@@ -32,6 +32,10 @@ class BatchConfigTest {
     assertThat(streams.get("producer.transaction.timeout.ms"))
         .as("a million-order window closes in one transaction; Kafka Streams' 10 s is too short")
         .isEqualTo(300_000);
+    assertThat(streams.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(1_000L);
+    assertThat(streams.get(StreamsConfig.DEFAULT_CLIENT_SUPPLIER_CONFIG))
+        .as("commits wait for the spans of the closes before them")
+        .isEqualTo(SpansBeforeCommitClientSupplier.class.getName());
   }
 
   @Test

@@ -68,8 +68,8 @@ class ContributionStoreTest {
         new Contribution("o-2", 1L, 0, 0L, BigDecimal.ONE, "USD", SpanContext.getInvalid(), 0);
     byte[] block =
         ContributionStore.append(
-            ContributionStore.newBlock(ContributionStore.encodeEntry(linked)),
-            ContributionStore.encodeEntry(unlinked));
+            ContributionStore.newBlock(ContributionStore.encodeEntry(linked, 0L)),
+            ContributionStore.encodeEntry(unlinked, 0L));
 
     List<Contribution> decoded = new ArrayList<>();
     ContributionStore.decodeValue(anyBlockKey(), block, decoded::add);
@@ -77,7 +77,7 @@ class ContributionStoreTest {
     assertThat(decoded).containsExactly(linked, unlinked);
     assertThat(decoded.get(0).spanContext().getTraceState().asMap()).isEqualTo(STATE.asMap());
     assertThat(decoded.get(0).amount().scale()).isEqualTo(2);
-    assertThat(ContributionStore.encodeEntry(unlinked).length).isLessThan(40);
+    assertThat(ContributionStore.encodeEntry(unlinked, 0L).length).isLessThan(40);
   }
 
   @Test
@@ -89,7 +89,7 @@ class ContributionStoreTest {
     for (int offset = 100; offset < 140; offset++) {
       Contribution order =
           new Contribution("o-" + offset, 1L, 0, offset, BigDecimal.TEN, "EUR", LINKED, 0);
-      puts.add(blocks.append(batch, ContributionStore.encodeEntry(order)));
+      puts.add(blocks.append(batch, ContributionStore.encodeEntry(order, 0L)));
     }
 
     List<Bytes> blockKeys = puts.stream().map(put -> put.key).distinct().toList();
@@ -122,9 +122,9 @@ class ContributionStoreTest {
     Contribution small = new Contribution("o-1", 1L, 0, 1, BigDecimal.TEN, "EUR", LINKED, 0);
     Contribution huge =
         new Contribution("o-" + "x".repeat(2_000), 1L, 0, 2, BigDecimal.TEN, "EUR", LINKED, 0);
-    KeyValue<Bytes, byte[]> first = blocks.append(batch, ContributionStore.encodeEntry(small));
-    KeyValue<Bytes, byte[]> second = blocks.append(batch, ContributionStore.encodeEntry(huge));
-    KeyValue<Bytes, byte[]> third = blocks.append(batch, ContributionStore.encodeEntry(small));
+    KeyValue<Bytes, byte[]> first = blocks.append(batch, ContributionStore.encodeEntry(small, 0L));
+    KeyValue<Bytes, byte[]> second = blocks.append(batch, ContributionStore.encodeEntry(huge, 0L));
+    KeyValue<Bytes, byte[]> third = blocks.append(batch, ContributionStore.encodeEntry(small, 0L));
     assertThat(second.key).isNotEqualTo(first.key);
     assertThat(third.key).isNotEqualTo(second.key);
   }
@@ -135,7 +135,7 @@ class ContributionStoreTest {
     OpenBlocks blocks = new OpenBlocks(() -> nextId[0]++);
     byte[] entry =
         ContributionStore.encodeEntry(
-            new Contribution("o-1", 1L, 0, 1, BigDecimal.TEN, "EUR", LINKED, 0));
+            new Contribution("o-1", 1L, 0, 1, BigDecimal.TEN, "EUR", LINKED, 0), 0L);
     BatchWindow oldest = new BatchWindow(0L, "batch-0");
     BatchWindow recent = new BatchWindow(0L, "batch-1");
     Bytes oldestBlock = blocks.append(oldest, entry).key;

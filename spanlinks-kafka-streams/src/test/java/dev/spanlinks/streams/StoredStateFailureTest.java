@@ -45,7 +45,8 @@ class StoredStateFailureTest {
                           new BigDecimal("1e999999999"),
                           "EUR",
                           SpanContext.getInvalid(),
-                          0))));
+                          0),
+                      WINDOW)));
       fixture.send(traced(2).at("2026-01-15T11:30:00Z"));
 
       OrderBatch batch = fixture.batches.readValue();

@@ -1,5 +1,6 @@
 package dev.spanlinks.streams.model;
 
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import java.math.BigDecimal;
 import java.util.Objects;
@@ -11,6 +12,8 @@ import java.util.Objects;
  * @param spanContext the order's span context as it arrived; {@link SpanContext#getInvalid()} when
  *     the order had no usable trace context (it is then counted as unlinked)
  * @param duplicates how many more times the same order id arrived in the same window
+ * @param linkAttributes the record's own attributes for its span link ({@link
+ *     dev.spanlinks.streams.BatchedRecord#linkAttributes()}); empty for spanlinks' own orders
  */
 public record Contribution(
     String orderId,
@@ -20,9 +23,33 @@ public record Contribution(
     BigDecimal amount,
     String currency,
     SpanContext spanContext,
-    int duplicates) {
+    int duplicates,
+    Attributes linkAttributes) {
+
+  /** A contribution with no link attributes of the record's own. */
+  public Contribution(
+      String orderId,
+      long eventTimeMs,
+      int partition,
+      long offset,
+      BigDecimal amount,
+      String currency,
+      SpanContext spanContext,
+      int duplicates) {
+    this(
+        orderId,
+        eventTimeMs,
+        partition,
+        offset,
+        amount,
+        currency,
+        spanContext,
+        duplicates,
+        Attributes.empty());
+  }
 
   public Contribution {
+    Objects.requireNonNull(linkAttributes, "linkAttributes");
     Objects.requireNonNull(orderId, "orderId");
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(currency, "currency");

@@ -1,6 +1,7 @@
 package dev.spanlinks.streams.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.opentelemetry.api.common.Attributes;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
@@ -21,6 +22,8 @@ import java.util.Objects;
  * @param batchKey the batch key read from the value ({@link InputFormat#batchKeyFromValue()}); null
  *     when the record key is the batch key. Not written to JSON: once read, the record key carries
  *     it.
+ * @param linkAttributes what a {@link dev.spanlinks.streams.RecordReader} gave the record's span
+ *     link; empty for spanlinks' own formats. Not written to JSON.
  */
 public record Order(
     String orderId,
@@ -29,7 +32,8 @@ public record Order(
     BigDecimal amount,
     String currency,
     Instant createdAt,
-    @JsonIgnore String batchKey) {
+    @JsonIgnore String batchKey,
+    @JsonIgnore Attributes linkAttributes) {
 
   /** An order whose batch key is its record's key. */
   public Order(
@@ -42,12 +46,26 @@ public record Order(
     this(orderId, customerId, region, amount, currency, createdAt, null);
   }
 
+  /** An order whose link carries no attributes of its own. */
+  public Order(
+      String orderId,
+      String customerId,
+      String region,
+      BigDecimal amount,
+      String currency,
+      Instant createdAt,
+      String batchKey) {
+    this(orderId, customerId, region, amount, currency, createdAt, batchKey, Attributes.empty());
+  }
+
   /** This order with {@code id} as its id. */
   public Order withOrderId(String id) {
-    return new Order(id, customerId, region, amount, currency, createdAt, batchKey);
+    return new Order(id, customerId, region, amount, currency, createdAt, batchKey, linkAttributes);
   }
 
   public Order {
+    // Null from Jackson, which leaves ignored components out.
+    linkAttributes = linkAttributes == null ? Attributes.empty() : linkAttributes;
     Objects.requireNonNull(orderId, "orderId");
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(currency, "currency");

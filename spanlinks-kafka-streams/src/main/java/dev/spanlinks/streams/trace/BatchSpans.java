@@ -12,6 +12,7 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 
 import dev.spanlinks.streams.model.Contribution;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -122,21 +123,30 @@ public final class BatchSpans {
     return tracer.settings().traceMaxBytes() - CHUNK_TRACE_LINKS_RESERVE - 2 * CHUNK_SPAN_BYTES;
   }
 
-  /** What one link carries, by {@code spanlinks.link.attributes}; see {@link LinkAttributes}. */
+  /**
+   * What one link carries, by {@code spanlinks.link.attributes}; see {@link LinkAttributes}. A
+   * record's own link attributes come with {@code standard} and {@code all}; spanlinks' own keys
+   * win over a record's of the same name.
+   */
   private Attributes linkAttributes(Contribution contribution) {
     BatchSpanSettings settings = tracer.settings();
+    Attributes own = contribution.linkAttributes();
     return switch (settings.linkAttributes()) {
       case NONE -> Attributes.empty();
-      case STANDARD ->
-          settings.ordersFromManyPartitions()
-              ? Attributes.of(
-                  MESSAGING_KAFKA_OFFSET,
-                  contribution.offset(),
-                  MESSAGING_DESTINATION_PARTITION_ID,
-                  Integer.toString(contribution.partition()))
-              : Attributes.of(MESSAGING_KAFKA_OFFSET, contribution.offset());
+      case STANDARD -> {
+        if (own.isEmpty() && !settings.ordersFromManyPartitions()) {
+          yield Attributes.of(MESSAGING_KAFKA_OFFSET, contribution.offset());
+        }
+        AttributesBuilder builder =
+            own.toBuilder().put(MESSAGING_KAFKA_OFFSET, contribution.offset());
+        if (settings.ordersFromManyPartitions()) {
+          builder.put(
+              MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()));
+        }
+        yield builder.build();
+      }
       case ALL ->
-          Attributes.builder()
+          own.toBuilder()
               .put(MESSAGING_KAFKA_OFFSET, contribution.offset())
               .put(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()))
               .put(MESSAGING_KAFKA_MESSAGE_KEY, batchKey)

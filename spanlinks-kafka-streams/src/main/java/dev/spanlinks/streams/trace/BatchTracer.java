@@ -87,20 +87,42 @@ public final class BatchTracer {
   }
 
   /**
-   * Waits until the exporter has taken every span ended so far, before Kafka Streams commits the
+   * Makes sure the exporter has taken every span ended so far before Kafka Streams commits the
    * batches they belong to. Spans are not part of the Kafka transaction: exported first, a crash
    * before the commit only re-emits the same span ids; committed first, a crash (SIGKILL) before
    * the exporter's next run would lose them. Only an SDK of ours can be flushed (not the Java
    * agent's).
    *
+   * <p>Where the stream thread's producer waits for them before it commits ({@link
+   * SpansBeforeCommit}), the spans are handed to the exporter and the close returns: the thread
+   * goes on processing while they are sent, and the commit waits for what is left. Elsewhere the
+   * close waits here. Either way at most one round is in the exporter's hands besides the one being
+   * filled.
+   *
    * @throws SpanExportTimeoutException when the exporter does not take them in time
    */
   public void exportEndedSpans() {
     await(previousRound);
-    await(flushSpans());
-    previousRound = CompletableResultCode.ofSuccess();
+    if (SpansBeforeCommit.commitWaitsOnThisThread()) {
+      previousRound = flushSpans();
+      SpansBeforeCommit.awaitBeforeCommit(this);
+    } else {
+      await(flushSpans());
+      previousRound = CompletableResultCode.ofSuccess();
+    }
     endedInRound = 0;
     linksInRound = 0;
+  }
+
+  /**
+   * Waits for the spans {@link #exportEndedSpans()} handed over without waiting: called before the
+   * stream thread's commit.
+   *
+   * @throws SpanExportTimeoutException when the exporter does not take them in time
+   */
+  void awaitHandedOver() {
+    await(previousRound);
+    previousRound = CompletableResultCode.ofSuccess();
   }
 
   /**

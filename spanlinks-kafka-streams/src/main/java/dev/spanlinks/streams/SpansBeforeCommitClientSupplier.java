@@ -1,0 +1,51 @@
+package dev.spanlinks.streams;
+
+import dev.spanlinks.streams.trace.SpansBeforeCommit;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaClientSupplier;
+
+/**
+ * Kafka Streams' own clients, except that the producer waits for the stream thread's batch spans to
+ * be exported before every flush, and so before every commit ({@link SpansBeforeCommit}). {@link
+ * BatchConfig#streamsProperties()} sets it as {@code default.client.supplier} unless the user chose
+ * one; with another supplier, every window close waits for its spans itself (slower, and as safe).
+ */
+public final class SpansBeforeCommitClientSupplier implements KafkaClientSupplier {
+  @Override
+  public Admin getAdmin(Map<String, Object> config) {
+    return Admin.create(config);
+  }
+
+  @Override
+  public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()) {
+      @Override
+      public void flush() {
+        SpansBeforeCommit.beforeProducerFlush();
+        super.flush();
+      }
+    };
+  }
+
+  @Override
+  public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @Override
+  public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
+    return getConsumer(config);
+  }
+
+  @Override
+  public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
+    return getConsumer(config);
+  }
+}
