@@ -79,6 +79,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private int idsPartition;
   private final boolean namedChildren;
 
+  /**
+   * Batches were emitted whose spans the exporter may still be sending. Batches are readable once
+   * committed: as soon as the spans are out, the next record or close check asks for a commit,
+   * rather than waiting for the interval (commit.interval.ms, a second by spanlinks' default). Not
+   * at once: the commit would wait for the exporter while records could have been processed.
+   */
+  private boolean commitOnceExported;
+
   /** For the orders topology: batches and late orders go to their sinks by name. */
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
     this(config, openTelemetry, true);
@@ -124,6 +132,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     // close windows before the re-processed orders are stored again, making them late.
     this.openBlocks = new OpenBlocks(this::takeBlockId);
     this.sampledMarkers.clear();
+    this.commitOnceExported = false;
     this.streamTimeMs = Long.MIN_VALUE;
     // One source topic, so this task reads exactly the input partition of its task id.
     this.idsPartition = config.batchIdsPartition().orElse(context.taskId().partition());
@@ -137,6 +146,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   @Override
   public void process(Record<String, CapturedOrder> record) {
+    commitIfExported();
     long wallClockMs = context.currentSystemTimeMs();
     lastRecordWallMs = wallClockMs;
     if (record.timestamp() > streamTimeMs) {
@@ -162,11 +172,19 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    * hour's orders, whose latest came first, is not idle.
    */
   private void closeIfDue(long wallClockMs) {
+    commitIfExported();
     if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()
         && wallClockMs - lastRecordWallMs >= Math.min(QUIET_MS, config.idleCloseMs())) {
       closeWindowsThrough(windows.closedThrough(wallClockMs), true);
     } else {
       closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);
+    }
+  }
+
+  private void commitIfExported() {
+    if (commitOnceExported && tracer.handedOverExported()) {
+      context.commit();
+      commitOnceExported = false;
     }
   }
 
@@ -270,6 +288,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     emit(open);
     if (open != null) {
       tracer.exportEndedSpans();
+      commitOnceExported = true;
     }
     openBlocks.forgetWindowsBefore(target);
     long reached =

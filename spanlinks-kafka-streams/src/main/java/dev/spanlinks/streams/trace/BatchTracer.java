@@ -114,6 +114,11 @@ public final class BatchTracer {
     linksInRound = 0;
   }
 
+  /** True once the spans {@link #exportEndedSpans()} handed over have been exported. */
+  public boolean handedOverExported() {
+    return previousRound.isDone();
+  }
+
   /**
    * Waits for the spans {@link #exportEndedSpans()} handed over without waiting: called before the
    * stream thread's commit.
