@@ -5,6 +5,8 @@ import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.state.ContributionStore;
+import dev.spanlinks.streams.state.SeenOrderIds;
 import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.BatchTracer;
 import io.opentelemetry.api.trace.Span;

@@ -3,6 +3,7 @@ package dev.spanlinks.streams;
 import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.state.ContributionStore;
 import io.opentelemetry.api.OpenTelemetry;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;

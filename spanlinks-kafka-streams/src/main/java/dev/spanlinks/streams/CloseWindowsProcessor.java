@@ -2,6 +2,8 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.state.ContributionStore;
+import dev.spanlinks.streams.state.OpenBlocks;
 import dev.spanlinks.streams.trace.BatchSpanSettings;
 import dev.spanlinks.streams.trace.BatchTracer;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;

@@ -2,6 +2,7 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.state.ContributionStore;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.Map;
 import java.util.Set;

@@ -2,7 +2,8 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.ContributionStore.BatchWindow;
+import dev.spanlinks.streams.state.ContributionStore;
+import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.state.ContributionStore;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,10 +1,10 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spanlinks.streams.ContributionStore.BatchWindow;
 import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

@@ -1,5 +1,6 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
+import dev.spanlinks.streams.Names;
 import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.trace.TraceStates;
 import io.opentelemetry.api.trace.SpanContext;
@@ -42,8 +43,8 @@ import org.apache.kafka.streams.state.Stores;
  * an upgrade: format 1, one entry per order keyed by its order id, and format 2, blocks of entries
  * written with {@link java.io.DataOutputStream}.
  */
-final class ContributionStore {
-  static final int MAX_RECORD_BYTES = 1024;
+public final class ContributionStore {
+  public static final int MAX_RECORD_BYTES = 1024;
   private static final byte ENTRY_PER_ORDER_FORMAT = 1;
   private static final byte BLOCK_FORMAT = 2;
   private static final byte COMPACT_BLOCK_FORMAT = 3;
@@ -51,22 +52,22 @@ final class ContributionStore {
   private ContributionStore() {}
 
   /** One batch: a batch key in one window. */
-  record BatchWindow(long windowStartMs, String batchKey) {}
+  public record BatchWindow(long windowStartMs, String batchKey) {}
 
   /**
    * A decoded key: the batch, and what follows it (a block id; an order id in format 1; nothing for
    * the sampled marker).
    */
-  record StoredKey(BatchWindow batch, byte[] suffix) {
-    boolean isSampledMarker() {
+  public record StoredKey(BatchWindow batch, byte[] suffix) {
+    public boolean isSampledMarker() {
       return suffix.length == 0;
     }
   }
 
   /** The value of a marker entry; never read back, only its key matters. */
-  static final byte[] MARKER_VALUE = {0};
+  public static final byte[] MARKER_VALUE = {0};
 
-  static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
+  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
     // The record cache is what keeps the changelog small: an order rewrites its block, the cache
     // keeps only the block's latest value, and the commit writes it once (one changelog record per
     // block per commit, not one per order).
@@ -77,7 +78,7 @@ final class ContributionStore {
         .withCachingEnabled();
   }
 
-  static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore() {
+  public static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore() {
     // Cached too: the block sequence number moves with every new block.
     return Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(Names.WINDOW_PROGRESS_STORE),
@@ -87,19 +88,19 @@ final class ContributionStore {
   }
 
   /** The smallest key of window {@code windowStartMs}: entries of that window sort after it. */
-  static Bytes windowPrefix(long windowStartMs) {
+  public static Bytes windowPrefix(long windowStartMs) {
     return Bytes.wrap(ByteBuffer.allocate(8).putLong(windowStartMs ^ Long.MIN_VALUE).array());
   }
 
-  static Bytes blockKey(BatchWindow batch, long blockId) {
+  public static Bytes blockKey(BatchWindow batch, long blockId) {
     return key(batch, ByteBuffer.allocate(8).putLong(blockId).array());
   }
 
-  static Bytes sampledMarkerKey(BatchWindow batch) {
+  public static Bytes sampledMarkerKey(BatchWindow batch) {
     return key(batch, new byte[0]);
   }
 
-  static Bytes key(BatchWindow batch, byte[] suffix) {
+  public static Bytes key(BatchWindow batch, byte[] suffix) {
     byte[] batchKey = batch.batchKey().getBytes(StandardCharsets.UTF_8);
     ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + batchKey.length + suffix.length);
     buffer.putLong(batch.windowStartMs() ^ Long.MIN_VALUE);
@@ -107,7 +108,7 @@ final class ContributionStore {
     return Bytes.wrap(buffer.array());
   }
 
-  static StoredKey decodeKey(Bytes bytes) {
+  public static StoredKey decodeKey(Bytes bytes) {
     ByteBuffer buffer = ByteBuffer.wrap(bytes.get());
     long windowStart = buffer.getLong() ^ Long.MIN_VALUE;
     byte[] batchKey = new byte[buffer.getInt()];
@@ -119,7 +120,7 @@ final class ContributionStore {
   }
 
   /** A block holding one entry, ready for more. */
-  static byte[] newBlock(byte[] entry) {
+  public static byte[] newBlock(byte[] entry) {
     byte[] block = new byte[1 + entry.length];
     block[0] = COMPACT_BLOCK_FORMAT;
     System.arraycopy(entry, 0, block, 1, entry.length);
@@ -127,14 +128,14 @@ final class ContributionStore {
   }
 
   /** A new array: the block as it was, then the entry. The old array is left as it was. */
-  static byte[] append(byte[] block, byte[] entry) {
+  public static byte[] append(byte[] block, byte[] entry) {
     byte[] grown = Arrays.copyOf(block, block.length + entry.length);
     System.arraycopy(entry, 0, grown, block.length, entry.length);
     return grown;
   }
 
   /** True when the entry must start a new block rather than grow this one. */
-  static boolean isFull(Bytes key, byte[] block, byte[] entry) {
+  public static boolean isFull(Bytes key, byte[] block, byte[] entry) {
     return key.get().length + block.length + entry.length > MAX_RECORD_BYTES;
   }
 
@@ -144,12 +145,12 @@ final class ContributionStore {
    *
    * @param windowStartMs the start of the order's window: event times are stored relative to it
    */
-  static byte[] encodeEntry(Contribution contribution, long windowStartMs) {
+  public static byte[] encodeEntry(Contribution contribution, long windowStartMs) {
     return CompactEntries.encode(contribution, windowStartMs);
   }
 
   /** Hands every order of a stored value to {@code sink}, in the order they arrived. */
-  static void decodeValue(StoredKey key, byte[] value, Consumer<Contribution> sink) {
+  public static void decodeValue(StoredKey key, byte[] value, Consumer<Contribution> sink) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte version = in.readByte();
       if (version == COMPACT_BLOCK_FORMAT) {

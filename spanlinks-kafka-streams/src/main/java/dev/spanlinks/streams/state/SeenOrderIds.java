@@ -1,4 +1,4 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
 import java.security.SecureRandom;
 import net.jpountz.xxhash.XXHash64;
@@ -12,7 +12,7 @@ import net.jpountz.xxhash.XXHashFactory;
  * share one with a probability of about n²/2¹²⁹, and ids picked to collide would need the seeds.
  * (SHA-256 fingerprints took 8% of the stream thread's samples end to end, these take 2%.)
  */
-final class SeenOrderIds {
+public final class SeenOrderIds {
   private static final int INITIAL_SLOTS = 16;
   private static final XXHash64 XXH64 = XXHashFactory.fastestJavaInstance().hash64();
   private static final long SEED_HIGH;
@@ -30,7 +30,7 @@ final class SeenOrderIds {
   private int size;
 
   /** Adds the id; false when it was already there. */
-  boolean add(String orderId) {
+  public boolean add(String orderId) {
     byte[] id = utf16(orderId);
     long high = XXH64.hash(id, 0, id.length, SEED_HIGH);
     long low = XXH64.hash(id, 0, id.length, SEED_LOW);
@@ -47,7 +47,7 @@ final class SeenOrderIds {
     return true;
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 

@@ -1,9 +1,9 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.ContributionStore.BatchWindow;
 import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
 import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.trace.TraceStates;

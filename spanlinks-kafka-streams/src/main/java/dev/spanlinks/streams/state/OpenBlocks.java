@@ -1,6 +1,6 @@
-package dev.spanlinks.streams;
+package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.ContributionStore.BatchWindow;
+import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -23,10 +23,10 @@ import org.apache.kafka.streams.KeyValue;
  * bounded: past {@value #MAX_OPEN_BLOCKS} batches open at once on a task, the least recently
  * written batch forgets its block (about 1 MB per thousand open batches at most).
  */
-final class OpenBlocks {
+public final class OpenBlocks {
   private record Block(Bytes key, byte[] value) {}
 
-  static final int MAX_OPEN_BLOCKS = 4096;
+  public static final int MAX_OPEN_BLOCKS = 4096;
 
   @SuppressWarnings("serial") // never serialised
   private final Map<BatchWindow, Block> filling =
@@ -42,7 +42,7 @@ final class OpenBlocks {
   /**
    * @param newBlockId the id of the next block, never one given before on this task
    */
-  OpenBlocks(LongSupplier newBlockId) {
+  public OpenBlocks(LongSupplier newBlockId) {
     this.newBlockId = newBlockId;
   }
 
@@ -52,7 +52,7 @@ final class OpenBlocks {
    *
    * @return the block's key and its new value, to put in the store
    */
-  KeyValue<Bytes, byte[]> append(BatchWindow batch, byte[] entry) {
+  public KeyValue<Bytes, byte[]> append(BatchWindow batch, byte[] entry) {
     Block block = filling.get(batch);
     Block grown =
         block == null || ContributionStore.isFull(block.key(), block.value(), entry)
@@ -65,7 +65,7 @@ final class OpenBlocks {
   }
 
   /** Forgets the blocks of windows starting before {@code boundary}: they have been closed. */
-  void forgetWindowsBefore(long boundary) {
+  public void forgetWindowsBefore(long boundary) {
     filling.keySet().removeIf(batch -> batch.windowStartMs() < boundary);
   }
 }
