@@ -24,6 +24,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -89,6 +90,12 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    */
   private boolean commitOnceExported;
 
+  /** Checks for {@link #commitOnceExported} while no record comes; null when not waiting. */
+  private Cancellable exportCheck;
+
+  /** How often {@link #exportCheck} looks: short, it only runs between a close and its commit. */
+  static final Duration EXPORT_CHECK_INTERVAL = Duration.ofMillis(10);
+
   /** For the orders topology: batches and late orders go to their sinks by name. */
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
     this(config, openTelemetry, true);
@@ -135,6 +142,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     this.openBlocks = new OpenBlocks(this::takeBlockId);
     this.sampledMarkers.clear();
     this.commitOnceExported = false;
+    this.exportCheck = null;
     this.streamTimeMs = Long.MIN_VALUE;
     // One source topic, so this task reads exactly the input partition of its task id.
     this.idsPartition = config.batchIdsPartition().orElse(context.taskId().partition());
@@ -183,10 +191,24 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
+  private void awaitExportThenCommit() {
+    commitOnceExported = true;
+    if (exportCheck == null) {
+      // The input may have ended with this close: no record would come to ask for the commit.
+      exportCheck =
+          context.schedule(
+              EXPORT_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> commitIfExported());
+    }
+  }
+
   private void commitIfExported() {
     if (commitOnceExported && tracer.handedOverExported()) {
       context.commit();
       commitOnceExported = false;
+      if (exportCheck != null) {
+        exportCheck.cancel();
+        exportCheck = null;
+      }
     }
   }
 
@@ -290,7 +312,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     emit(open);
     if (open != null) {
       tracer.exportEndedSpans();
-      commitOnceExported = true;
+      awaitExportThenCommit();
     }
     openBlocks.forgetWindowsBefore(target);
     long reached =

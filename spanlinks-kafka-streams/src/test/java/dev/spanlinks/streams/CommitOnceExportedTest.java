@@ -4,26 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.GatedSpanExporter;
 import dev.spanlinks.streams.trace.SpansBeforeCommit;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -47,42 +40,20 @@ class CommitOnceExportedTest {
           TraceFlags.getSampled(),
           TraceState.getDefault());
 
-  private final CountDownLatch release = new CountDownLatch(1);
-  private final AtomicInteger exported = new AtomicInteger();
+  private final GatedSpanExporter exporter = new GatedSpanExporter();
   private final ExecutorService streamThread = Executors.newSingleThreadExecutor();
 
   @AfterEach
   void stop() {
-    release.countDown();
+    exporter.release();
     streamThread.shutdownNow();
   }
 
   @Test
   void shouldAskForACommitOnlyOnceTheClosedBatchesSpansAreExported() throws Exception {
-    try (OpenTelemetrySdk sdk = gatedSdk()) {
-      MockProcessorContext<String, Object> context = new MockProcessorContext<>();
-      KeyValueStore<?, ?> contributions =
-          Stores.keyValueStoreBuilder(
-                  Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
-                  Serdes.Bytes(),
-                  Serdes.ByteArray())
-              .withLoggingDisabled()
-              .build();
-      KeyValueStore<?, ?> progress =
-          Stores.keyValueStoreBuilder(
-                  Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-                  Serdes.String(),
-                  Serdes.Long())
-              .withLoggingDisabled()
-              .build();
-      contributions.init(context.getStateStoreContext(), contributions);
-      progress.init(context.getStateStoreContext(), progress);
-      context.addStateStore(contributions);
-      context.addStateStore(progress);
-      CloseWindowsProcessor processor =
-          new CloseWindowsProcessor(
-              new BatchConfig(Map.of("application.id", "commits", "bootstrap.servers", "x:9")),
-              sdk);
+    try (OpenTelemetrySdk sdk = exporter.sdk()) {
+      MockProcessorContext<String, Object> context = contextWithStores();
+      CloseWindowsProcessor processor = processor(sdk);
 
       onStreamThread(
           () -> {
@@ -95,20 +66,82 @@ class CommitOnceExportedTest {
       assertThat(context.forwarded())
           .as("the batch is emitted while the exporter still holds its spans")
           .anyMatch(forward -> forward.record().value() instanceof OrderBatch);
-      assertThat(exported.get()).isZero();
+      assertThat(exporter.exportedNames()).isEmpty();
       assertThat(context.committed()).as("no commit while the spans are not out").isFalse();
 
       onStreamThread(() -> processor.process(order("o-3", TEN + 2 * 3_600_000 + 1)));
       assertThat(context.committed()).as("still not out: still no commit").isFalse();
 
-      release.countDown();
+      exporter.release();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (exported.get() == 0 && System.nanoTime() < deadline) {
+      while (exporter.exportedNames().isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
       onStreamThread(() -> processor.process(order("o-4", TEN + 2 * 3_600_000 + 2)));
       assertThat(context.committed()).as("the spans are out: the next record asks").isTrue();
     }
+  }
+
+  @Test
+  void shouldAskForTheCommitFromAShortCheckWhenNoRecordComesAfterTheClose() throws Exception {
+    try (OpenTelemetrySdk sdk = exporter.sdk()) {
+      MockProcessorContext<String, Object> context = contextWithStores();
+      CloseWindowsProcessor processor = processor(sdk);
+      onStreamThread(
+          () -> {
+            SpansBeforeCommit.beforeProducerFlush();
+            context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
+            processor.init(context);
+            processor.process(order("o-1", TEN + 60_000));
+            processor.process(order("o-2", TEN + 2 * 3_600_000)); // the last record: a close
+          });
+      MockProcessorContext.CapturedPunctuator check =
+          context.scheduledPunctuators().stream()
+              .filter(
+                  punctuator ->
+                      punctuator.getInterval().equals(CloseWindowsProcessor.EXPORT_CHECK_INTERVAL))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no check scheduled after the close"));
+
+      onStreamThread(() -> check.getPunctuator().punctuate(0));
+      assertThat(context.committed()).as("spans not out yet").isFalse();
+      exporter.release();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (exporter.exportedNames().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      onStreamThread(() -> check.getPunctuator().punctuate(0));
+      assertThat(context.committed()).as("the check asks once they are out").isTrue();
+      assertThat(check.cancelled()).as("and stops checking").isTrue();
+    }
+  }
+
+  private static MockProcessorContext<String, Object> contextWithStores() {
+    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+    KeyValueStore<?, ?> contributions =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    KeyValueStore<?, ?> progress =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
+                Serdes.String(),
+                Serdes.Long())
+            .withLoggingDisabled()
+            .build();
+    contributions.init(context.getStateStoreContext(), contributions);
+    progress.init(context.getStateStoreContext(), progress);
+    context.addStateStore(contributions);
+    context.addStateStore(progress);
+    return context;
+  }
+
+  private static CloseWindowsProcessor processor(OpenTelemetrySdk sdk) {
+    return new CloseWindowsProcessor(
+        new BatchConfig(Map.of("application.id", "commits", "bootstrap.servers", "x:9")), sdk);
   }
 
   private void onStreamThread(Runnable step) throws Exception {
@@ -119,38 +152,5 @@ class CommitOnceExportedTest {
     Order order =
         new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
     return new Record<>("eu", new CapturedOrder(order, TRACED, 0, 0), eventTimeMs);
-  }
-
-  private OpenTelemetrySdk gatedSdk() {
-    SpanExporter gated =
-        new SpanExporter() {
-          @Override
-          public CompletableResultCode export(Collection<SpanData> spans) {
-            try {
-              release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            exported.addAndGet(spans.size());
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        };
-    return OpenTelemetrySdk.builder()
-        .setTracerProvider(
-            SdkTracerProvider.builder()
-                .addSpanProcessor(
-                    BatchSpanProcessor.builder(gated).setScheduleDelay(Duration.ofHours(1)).build())
-                .build())
-        .build();
   }
 }

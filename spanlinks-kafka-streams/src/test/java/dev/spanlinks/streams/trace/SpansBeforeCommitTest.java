@@ -5,24 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spanlinks.streams.SpansBeforeCommitClientSupplier;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,52 +21,14 @@ import org.junit.jupiter.api.Test;
  * cannot get them exported in time fails (so the commit never happens without them).
  */
 class SpansBeforeCommitTest {
-  private final CountDownLatch release = new CountDownLatch(1);
-  private final List<String> exported = new CopyOnWriteArrayList<>();
+  private final GatedSpanExporter exporter = new GatedSpanExporter();
   // Each case runs on a thread of its own: what a thread has seen is kept per thread.
   private final ExecutorService streamThread = Executors.newSingleThreadExecutor();
-  private OpenTelemetrySdk sdk;
-
-  @BeforeEach
-  void gatedExporter() {
-    SpanExporter gated =
-        new SpanExporter() {
-          @Override
-          public CompletableResultCode export(Collection<SpanData> spans) {
-            try {
-              release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            spans.forEach(span -> exported.add(span.getName()));
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        };
-    sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(
-                        BatchSpanProcessor.builder(gated)
-                            .setScheduleDelay(Duration.ofHours(1))
-                            .build())
-                    .build())
-            .build();
-  }
+  private final OpenTelemetrySdk sdk = exporter.sdk();
 
   @AfterEach
   void stop() {
-    release.countDown();
+    exporter.release();
     streamThread.shutdownNow();
     sdk.close();
   }
@@ -94,9 +46,9 @@ class SpansBeforeCommitTest {
 
     Thread.sleep(200); // long enough for a close that does not wait to have returned
     assertThat(close).as("the close waits for the exporter").isNotDone();
-    release.countDown();
+    exporter.release();
     close.get(10, TimeUnit.SECONDS);
-    assertThat(exported).containsExactly("batch");
+    assertThat(exporter.exportedNames()).containsExactly("batch");
   }
 
   @Test
@@ -116,18 +68,18 @@ class SpansBeforeCommitTest {
                 tracer.exportEndedSpans();
               })
           .get(10, TimeUnit.SECONDS);
-      assertThat(exported).as("the close returned before the export").isEmpty();
+      assertThat(exporter.exportedNames()).as("the close returned before the export").isEmpty();
 
       CompletableFuture<List<String>> atCommit =
           CompletableFuture.supplyAsync(
               () -> {
                 producer.flush();
-                return List.copyOf(exported);
+                return exporter.exportedNames();
               },
               streamThread);
       Thread.sleep(200);
       assertThat(atCommit).as("the flush before the commit waits for the exporter").isNotDone();
-      release.countDown();
+      exporter.release();
       assertThat(atCommit.get(10, TimeUnit.SECONDS))
           .as("exported when the flush returned")
           .containsExactly("batch");
@@ -151,9 +103,11 @@ class SpansBeforeCommitTest {
     assertThatThrownBy(() -> commit.get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(SpanExportTimeoutException.class);
 
-    release.countDown();
+    exporter.release();
     streamThread.submit(SpansBeforeCommit::beforeProducerFlush).get(10, TimeUnit.SECONDS);
-    assertThat(exported).as("the next attempt waits for the same spans").containsExactly("batch");
+    assertThat(exporter.exportedNames())
+        .as("the next attempt waits for the same spans")
+        .containsExactly("batch");
   }
 
   private BatchTracer tracer(long exportTimeoutMs) {
