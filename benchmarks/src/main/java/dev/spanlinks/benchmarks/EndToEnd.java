@@ -54,6 +54,8 @@ final class EndToEnd {
    *
    * @param otlp what the receiver took (spanlinks only, else null)
    * @param exportWaitNanos the stream thread's time blocked on the exporter (spanlinks only)
+   * @param receiverCpuNanos the CPU time the receiver's JVM spent in the run (spanlinks only): CPU
+   *     a collector elsewhere would spend, taken here from the same two cores
    */
   record Run(
       long startupNanos,
@@ -61,7 +63,8 @@ final class EndToEnd {
       long batches,
       long orders,
       OtlpLinkReceiver.Counts otlp,
-      long exportWaitNanos) {}
+      long exportWaitNanos,
+      long receiverCpuNanos) {}
 
   /** A started application: its state, and how to stop it. */
   private interface Started extends AutoCloseable {
@@ -165,6 +168,7 @@ final class EndToEnd {
     BatchConfig config = new BatchConfig(settings);
     receiver.reset();
     long waitedBefore = BatchTracer.exportWaitNanos();
+    long receiverCpuBefore = receiver.cpuNanos();
     Run run =
         timed(
             "batches-" + id,
@@ -192,10 +196,17 @@ final class EndToEnd {
               };
             });
     long waited = BatchTracer.exportWaitNanos() - waitedBefore;
+    long receiverCpu = receiver.cpuNanos() - receiverCpuBefore;
     OtlpLinkReceiver.Counts counts = receiver.counts();
     counts.requireEachLinkedOnce(orders);
     return new Run(
-        run.startupNanos(), run.processingNanos(), run.batches(), run.orders(), counts, waited);
+        run.startupNanos(),
+        run.processingNanos(),
+        run.batches(),
+        run.orders(),
+        counts,
+        waited,
+        receiverCpu);
   }
 
   private <V> Run timed(
@@ -223,7 +234,7 @@ final class EndToEnd {
         watcher.interrupt();
         watcher.join();
         long running = runningAt.get() == 0 ? start : runningAt.get();
-        return new Run(running - start, end - running, batches, seen, null, 0);
+        return new Run(running - start, end - running, batches, seen, null, 0, 0);
       }
     }
   }

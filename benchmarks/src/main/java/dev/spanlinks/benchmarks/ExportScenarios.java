@@ -110,8 +110,8 @@ final class ExportScenarios implements AutoCloseable {
       EndToEnd e2e, List<String> variants, Runnable eachIteration) throws Exception {
     out.println(
         "| iteration | variant | load before | start-up s | processing s | orders/s | batches |"
-            + " orders | OTLP bytes/link | blocked on export s |");
-    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            + " orders | OTLP bytes/link | blocked on export s | receiver CPU s |");
+    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     Map<String, List<EndToEnd.Run>> results = new LinkedHashMap<>();
     variants.forEach(v -> results.put(v, new ArrayList<>()));
     for (int i = warmup ? -1 : 0; i < runs; i++) {
@@ -141,7 +141,7 @@ final class ExportScenarios implements AutoCloseable {
   private void row(String iteration, String variant, String load, EndToEnd.Run run) {
     out.printf(
         Locale.ROOT,
-        "| %s | %s | %s | %.2f | %.2f | %,.0f | %,d | %,d | %s | %s |%n",
+        "| %s | %s | %s | %.2f | %.2f | %,.0f | %,d | %,d | %s | %s | %s |%n",
         iteration,
         variant,
         load,
@@ -151,7 +151,10 @@ final class ExportScenarios implements AutoCloseable {
         run.batches(),
         run.orders(),
         run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.otlp().bytesPerLink()),
-        run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.2f", run.exportWaitNanos() / 1e9));
+        run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.2f", run.exportWaitNanos() / 1e9),
+        run.otlp() == null
+            ? "-"
+            : String.format(Locale.ROOT, "%.2f", run.receiverCpuNanos() / 1e9));
   }
 
   /** Throughput of {@code variant} over the count's, per pair (processing time, start-up apart). */

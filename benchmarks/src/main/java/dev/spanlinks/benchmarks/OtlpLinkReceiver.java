@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -92,6 +93,11 @@ final class OtlpLinkReceiver implements AutoCloseable {
 
   long pid() {
     return child.pid();
+  }
+
+  /** The CPU time the receiver's JVM has used so far (user and system), 0 where not known. */
+  long cpuNanos() {
+    return child.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   void reset() throws IOException, InterruptedException {

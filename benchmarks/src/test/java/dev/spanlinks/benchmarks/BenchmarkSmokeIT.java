@@ -23,7 +23,7 @@ class BenchmarkSmokeIT {
   private static final Pattern EXPORT_ROW =
       Pattern.compile(
           "\\| (\\d+) \\| ([^|]+) \\| [^|]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d,]+ \\| ([\\d,]+) \\|"
-              + " ([\\d,]+) \\| [^|]+ \\| [^|]+ \\|");
+              + " ([\\d,]+) \\| [^|]+ \\| [^|]+ \\| [^|]+ \\|");
 
   @Test
   void shouldRunEveryBenchmarkWithExportAtATinyScale() {
