@@ -1,8 +1,7 @@
 package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.Names;
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.trace.TraceStates;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.internals.TraceStates;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceFlags;
@@ -23,15 +22,15 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The {@value Names#CONTRIBUTIONS_STORE} store: the orders of the open windows, in small blocks,
- * and its binary key and value formats.
+ * The contributions store ({@code batch-contributions}): the orders of the open windows, in small
+ * blocks, and its binary key and value formats.
  *
  * <p>Key: {@code window start | batch key | block id}. The window start comes first, sign-flipped
  * and big-endian, so byte order is time order and all windows before a boundary form one range
  * scan; the batch key is length-prefixed, so one batch's blocks are contiguous. The block id (8
- * bytes, big-endian) is the task's block sequence number, kept in the {@value
- * Names#WINDOW_PROGRESS_STORE} store: unique within the task, and in arrival order. A key with no
- * block id marks a batch that has a sampled order.
+ * bytes, big-endian) is the task's block sequence number, kept in the window progress store ({@code
+ * window-progress}): unique within the task, and in arrival order. A key with no block id marks a
+ * batch that has a sampled order.
  *
  * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
  * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived, in the compact form of
@@ -67,23 +66,21 @@ public final class ContributionStore {
   /** The value of a marker entry; never read back, only its key matters. */
   public static final byte[] MARKER_VALUE = {0};
 
-  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
+  /** The contributions store, under {@code name}. */
+  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore(String name) {
     // The record cache is what keeps the changelog small: an order rewrites its block, the cache
     // keeps only the block's latest value, and the commit writes it once (one changelog record per
     // block per commit, not one per order).
     return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(Names.CONTRIBUTIONS_STORE),
-            Serdes.Bytes(),
-            Serdes.ByteArray())
+            Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
         .withCachingEnabled();
   }
 
-  public static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore() {
+  /** The window progress store (block sequence, closed-through boundary), under {@code name}. */
+  public static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore(String name) {
     // Cached too: the block sequence number moves with every new block.
     return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-            Serdes.String(),
-            Serdes.Long())
+            Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long())
         .withCachingEnabled();
   }
 

@@ -1,5 +1,8 @@
 package dev.spanlinks.streams.trace;
 
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.DeterministicIdGenerator;
+import dev.spanlinks.streams.trace.internals.SizeBoundedSpanExporter;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
