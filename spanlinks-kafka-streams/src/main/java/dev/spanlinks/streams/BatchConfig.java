@@ -378,7 +378,7 @@ public final class BatchConfig extends AbstractConfig {
   }
 
   /** What batch ids derive from besides batch key and window: the application id by default. */
-  public String batchIdsNamespace() {
+  String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
     return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
   }
@@ -391,15 +391,15 @@ public final class BatchConfig extends AbstractConfig {
     return getLong(CLOSE_TIMEOUT_MS_CONFIG);
   }
 
-  public long traceMaxBytes() {
+  long traceMaxBytes() {
     return getLong(TRACE_MAX_BYTES_CONFIG);
   }
 
-  public boolean repartitionByKey() {
+  boolean repartitionByKey() {
     return getBoolean(REPARTITION_BY_KEY_CONFIG);
   }
 
-  public long exportTimeoutMs() {
+  long exportTimeoutMs() {
     return getLong(EXPORT_TIMEOUT_MS_CONFIG);
   }
 
@@ -418,7 +418,7 @@ public final class BatchConfig extends AbstractConfig {
         : OptionalInt.of(Integer.parseInt(partition.toString()));
   }
 
-  public boolean reverseLinks() {
+  boolean reverseLinks() {
     return getBoolean(REVERSE_LINKS_CONFIG);
   }
 

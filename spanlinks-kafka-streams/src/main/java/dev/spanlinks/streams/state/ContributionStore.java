@@ -43,7 +43,7 @@ import org.apache.kafka.streams.state.Stores;
  * written with {@link java.io.DataOutputStream}.
  */
 public final class ContributionStore {
-  public static final int MAX_RECORD_BYTES = 1024;
+  static final int MAX_RECORD_BYTES = 1024;
   private static final byte ENTRY_PER_ORDER_FORMAT = 1;
   private static final byte BLOCK_FORMAT = 2;
   private static final byte COMPACT_BLOCK_FORMAT = 3;
@@ -97,7 +97,7 @@ public final class ContributionStore {
     return key(batch, new byte[0]);
   }
 
-  public static Bytes key(BatchWindow batch, byte[] suffix) {
+  static Bytes key(BatchWindow batch, byte[] suffix) {
     byte[] batchKey = batch.batchKey().getBytes(StandardCharsets.UTF_8);
     ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + batchKey.length + suffix.length);
     buffer.putLong(batch.windowStartMs() ^ Long.MIN_VALUE);
@@ -125,14 +125,14 @@ public final class ContributionStore {
   }
 
   /** A new array: the block as it was, then the entry. The old array is left as it was. */
-  public static byte[] append(byte[] block, byte[] entry) {
+  static byte[] append(byte[] block, byte[] entry) {
     byte[] grown = Arrays.copyOf(block, block.length + entry.length);
     System.arraycopy(entry, 0, grown, block.length, entry.length);
     return grown;
   }
 
   /** True when the entry must start a new block rather than grow this one. */
-  public static boolean isFull(Bytes key, byte[] block, byte[] entry) {
+  static boolean isFull(Bytes key, byte[] block, byte[] entry) {
     return key.get().length + block.length + entry.length > MAX_RECORD_BYTES;
   }
 

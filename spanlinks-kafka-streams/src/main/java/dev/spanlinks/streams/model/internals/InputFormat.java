@@ -89,7 +89,7 @@ public final class InputFormat {
         Kind.JSON, pointer(id), pointer(eventTime), pointer(batchKey), pointer(sum));
   }
 
-  public Kind kind() {
+  Kind kind() {
     return kind;
   }
 

@@ -80,7 +80,7 @@ public final class OrderJson {
    * @throws InvalidOrderException for a tombstone, invalid JSON, trailing data, a number out of any
    *     range, or JSON that is not an object
    */
-  public static JsonNode readObject(byte[] data) {
+  static JsonNode readObject(byte[] data) {
     if (data == null) {
       throw new InvalidOrderException("value is null (tombstone)");
     }

@@ -196,7 +196,7 @@ public final class BatchSpans {
   }
 
   /** Chunk traces this batch needed to keep every trace within the byte budget. */
-  public int chunkTraceCount() {
+  int chunkTraceCount() {
     return chunkTraces;
   }
 
