@@ -6,7 +6,7 @@ import dev.spanlinks.streams.app.StreamsRunner;
 import dev.spanlinks.streams.app.TopicSettings;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
-import dev.spanlinks.streams.trace.BatchTracer;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
@@ -29,8 +28,8 @@ final class LinkTally implements SpanProcessor {
 
   @Override
   public void onEnd(ReadableSpan span) {
-    if (span.getName().equals(BatchSpans.BATCH_SPAN_NAME)
-        || span.getName().equals(BatchSpans.CHUNK_SPAN_NAME)) {
+    if (span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME)
+        || span.getName().equals(SpanlinksAttributes.CHUNK_SPAN_NAME)) {
       for (LinkData link : span.toSpanData().getLinks()) {
         // Links between the batch span and its chunk traces are not orders.
         if (link.getAttributes().get(SpanlinksAttributes.LINK_TO) == null) {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchIds;
+import dev.spanlinks.streams.trace.internals.BatchIds;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

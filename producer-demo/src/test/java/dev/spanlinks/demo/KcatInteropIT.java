@@ -8,7 +8,7 @@ import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.app.StreamsRunner;
 import dev.spanlinks.streams.app.TopicSettings;
-import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -118,7 +118,7 @@ class KcatInteropIT {
 
   private static List<SpanData> batchSpans(InMemorySpanExporter spans) {
     return spans.getFinishedSpanItems().stream()
-        .filter(s -> s.getName().equals(BatchSpans.BATCH_SPAN_NAME))
+        .filter(s -> s.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME))
         .toList();
   }
 

@@ -2,12 +2,13 @@ package dev.spanlinks.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.trace.BatchSpanSettings;
-import dev.spanlinks.streams.trace.BatchSpans;
-import dev.spanlinks.streams.trace.BatchTracer;
-import dev.spanlinks.streams.trace.LinkAttributes;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
+import dev.spanlinks.streams.trace.internals.LinkAttributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
@@ -85,7 +86,7 @@ class MillionOrderTraceBudgetTest {
         String traceId = hex(span.getTraceId().toByteArray());
         // Each span as it sits in a request, with its field tag and length prefix.
         bytesPerTrace.merge(traceId, (long) span.getSerializedSize() + 5, Long::sum);
-        if (span.getName().equals(BatchSpans.BATCH_SPAN_NAME)) {
+        if (span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME)) {
           batch = span;
         }
         for (Span.Link link : span.getLinksList()) {

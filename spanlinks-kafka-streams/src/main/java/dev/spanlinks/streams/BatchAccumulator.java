@@ -1,14 +1,14 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.model.internals.InputFormat;
+import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.SeenOrderIds;
-import dev.spanlinks.streams.trace.BatchSpans;
-import dev.spanlinks.streams.trace.BatchTracer;
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.math.BigDecimal;
@@ -88,7 +88,7 @@ final class BatchAccumulator {
     }
     BigDecimal amount;
     try {
-      amount = OrderSerdes.monetaryAmount(contribution.amount());
+      amount = OrderJson.monetaryAmount(contribution.amount());
     } catch (InvalidOrderException e) {
       unsummed++;
       return;

@@ -1,8 +1,8 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InputFormat;
-import dev.spanlinks.streams.trace.BatchSpanSettings;
-import dev.spanlinks.streams.trace.LinkAttributes;
+import dev.spanlinks.streams.model.internals.InputFormat;
+import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
+import dev.spanlinks.streams.trace.internals.LinkAttributes;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,8 +54,7 @@ public final class BatchConfig extends AbstractConfig {
    * Not a user setting: the offline replay runs each partition's records in a test driver whose one
    * partition is 0, and passes the live partition here so that batch ids come out the same.
    */
-  public static final String BATCH_IDS_PARTITION_INTERNAL =
-      "spanlinks.internal.batch.ids.partition";
+  static final String BATCH_IDS_PARTITION_INTERNAL = "spanlinks.internal.batch.ids.partition";
 
   /**
    * The producer's transaction timeout unless the user sets one: long enough to close a window of a
@@ -309,7 +308,7 @@ public final class BatchConfig extends AbstractConfig {
   }
 
   /** How input values become orders. */
-  public InputFormat inputFormat() {
+  InputFormat inputFormat() {
     String kind = getString(INPUT_FORMAT_CONFIG);
     if (kind.equals(InputFormat.Kind.UNPARSED.configName())) {
       return InputFormat.unparsed();
@@ -379,12 +378,12 @@ public final class BatchConfig extends AbstractConfig {
   }
 
   /** What batch ids derive from besides batch key and window: the application id by default. */
-  public String batchIdsNamespace() {
+  String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
     return namespace == null || namespace.isEmpty() ? applicationId() : namespace;
   }
 
-  public LinkAttributes linkAttributes() {
+  LinkAttributes linkAttributes() {
     return LinkAttributes.fromConfig(getString(LINK_ATTRIBUTES_CONFIG));
   }
 
@@ -392,15 +391,15 @@ public final class BatchConfig extends AbstractConfig {
     return getLong(CLOSE_TIMEOUT_MS_CONFIG);
   }
 
-  public long traceMaxBytes() {
+  long traceMaxBytes() {
     return getLong(TRACE_MAX_BYTES_CONFIG);
   }
 
-  public boolean repartitionByKey() {
+  boolean repartitionByKey() {
     return getBoolean(REPARTITION_BY_KEY_CONFIG);
   }
 
-  public long exportTimeoutMs() {
+  long exportTimeoutMs() {
     return getLong(EXPORT_TIMEOUT_MS_CONFIG);
   }
 
@@ -412,14 +411,14 @@ public final class BatchConfig extends AbstractConfig {
   }
 
   /** The partition batch ids derive from, when the offline replay sets it. */
-  public OptionalInt batchIdsPartition() {
+  OptionalInt batchIdsPartition() {
     Object partition = originals().get(BATCH_IDS_PARTITION_INTERNAL);
     return partition == null
         ? OptionalInt.empty()
         : OptionalInt.of(Integer.parseInt(partition.toString()));
   }
 
-  public boolean reverseLinks() {
+  boolean reverseLinks() {
     return getBoolean(REVERSE_LINKS_CONFIG);
   }
 

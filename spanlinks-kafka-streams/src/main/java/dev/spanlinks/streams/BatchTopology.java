@@ -1,8 +1,9 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.model.internals.InputFormat;
+import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import io.opentelemetry.api.OpenTelemetry;
 import org.apache.kafka.common.serialization.Serdes;
@@ -74,7 +75,7 @@ public final class BatchTopology {
                       .withValueSerde(
                           Serdes.serdeFrom(
                               OrderSerdes.orderSerializer(),
-                              OrderSerdes.internalOrderDeserializer())));
+                              OrderJson.internalOrderDeserializer())));
     }
     orders.process(
         () ->
@@ -89,8 +90,10 @@ public final class BatchTopology {
         Names.CLOSE_WINDOWS,
         () -> new CloseWindowsProcessor(config, openTelemetry),
         Names.CAPTURE_ORDER);
-    topology.addStateStore(ContributionStore.contributionsStore(), Names.CLOSE_WINDOWS);
-    topology.addStateStore(ContributionStore.windowProgressStore(), Names.CLOSE_WINDOWS);
+    topology.addStateStore(
+        ContributionStore.contributionsStore(Names.CONTRIBUTIONS_STORE), Names.CLOSE_WINDOWS);
+    topology.addStateStore(
+        ContributionStore.windowProgressStore(Names.WINDOW_PROGRESS_STORE), Names.CLOSE_WINDOWS);
     topology.addSink(
         Names.ORDER_BATCHES_SINK,
         config.batchesTopic(),

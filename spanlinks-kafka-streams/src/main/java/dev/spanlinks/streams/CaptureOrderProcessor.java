@@ -1,9 +1,9 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.trace.KafkaHeadersGetter;
+import dev.spanlinks.streams.model.internals.InputFormat;
+import dev.spanlinks.streams.trace.internals.KafkaHeadersGetter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;

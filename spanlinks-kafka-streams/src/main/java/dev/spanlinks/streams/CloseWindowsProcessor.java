@@ -1,13 +1,13 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.model.internals.Contribution;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.OpenBlocks;
-import dev.spanlinks.streams.trace.BatchSpanSettings;
-import dev.spanlinks.streams.trace.BatchTracer;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
-import dev.spanlinks.streams.trace.SpanlinksMetrics;
+import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
+import dev.spanlinks.streams.trace.internals.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;

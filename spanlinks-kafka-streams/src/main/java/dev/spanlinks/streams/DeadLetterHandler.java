@@ -2,7 +2,7 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
-import dev.spanlinks.streams.trace.SpanlinksMetrics;
+import dev.spanlinks.streams.trace.internals.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -65,6 +65,12 @@ public final class DeadLetterHandler
 
   private String deadLetterTopic;
   private SpanlinksMetrics metrics;
+
+  /**
+   * Kafka Streams creates the handler from its class name ({@link
+   * BatchConfig#streamsProperties()}), then calls {@link #configure}.
+   */
+  public DeadLetterHandler() {}
 
   @Override
   public void configure(Map<String, ?> configs) {

@@ -122,7 +122,8 @@ public final class LinkedWindows {
     @Override
     public Set<StoreBuilder<?>> stores() {
       return Set.of(
-          ContributionStore.contributionsStore(), ContributionStore.windowProgressStore());
+          ContributionStore.contributionsStore(Names.CONTRIBUTIONS_STORE),
+          ContributionStore.windowProgressStore(Names.WINDOW_PROGRESS_STORE));
     }
   }
 }

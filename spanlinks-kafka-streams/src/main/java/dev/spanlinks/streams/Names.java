@@ -5,42 +5,42 @@ package dev.spanlinks.streams;
  * generates one ({@code ensure.explicit.internal.resource.naming=true}), so changelog topics and
  * metrics keep their names across releases.
  */
-public final class Names {
-  public static final String ORDERS_TOPIC = "orders";
-  public static final String ORDER_BATCHES_TOPIC = "order-batches";
-  public static final String LATE_ORDERS_TOPIC = "orders-late";
-  public static final String DEAD_LETTER_TOPIC = "orders-dlq";
+final class Names {
+  static final String ORDERS_TOPIC = "orders";
+  static final String ORDER_BATCHES_TOPIC = "order-batches";
+  static final String LATE_ORDERS_TOPIC = "orders-late";
+  static final String DEAD_LETTER_TOPIC = "orders-dlq";
 
-  public static final String ORDERS_SOURCE = "orders-source";
-  public static final String CAPTURE_ORDER = "capture-order";
+  static final String ORDERS_SOURCE = "orders-source";
+  static final String CAPTURE_ORDER = "capture-order";
 
   /** {@link LinkedWindows}: reads a record of the user's type with their {@link RecordReader}. */
-  public static final String READ_RECORD = "read-record";
+  static final String READ_RECORD = "read-record";
 
   /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
-  public static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
+  static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
 
   /** With {@code spanlinks.repartition.by.key}: notes each order's input position. */
-  public static final String MARK_SOURCE_POSITION = "mark-source-position";
+  static final String MARK_SOURCE_POSITION = "mark-source-position";
 
   /**
    * With {@code spanlinks.repartition.by.key}: the repartition by batch key, through the internal
    * topic {@code <application.id>-orders-by-key-repartition}.
    */
-  public static final String ORDERS_BY_KEY = "orders-by-key";
+  static final String ORDERS_BY_KEY = "orders-by-key";
 
-  public static final String CLOSE_WINDOWS = "close-windows";
-  public static final String ORDER_BATCHES_SINK = "order-batches-sink";
-  public static final String LATE_ORDERS_SINK = "orders-late-sink";
+  static final String CLOSE_WINDOWS = "close-windows";
+  static final String ORDER_BATCHES_SINK = "order-batches-sink";
+  static final String LATE_ORDERS_SINK = "orders-late-sink";
 
   /**
    * One small entry per order of every open window; changelog {@code <app
    * id>-batch-contributions-changelog}.
    */
-  public static final String CONTRIBUTIONS_STORE = "batch-contributions";
+  static final String CONTRIBUTIONS_STORE = "batch-contributions";
 
   /** How far this task has closed windows, so late orders stay late after a restart. */
-  public static final String WINDOW_PROGRESS_STORE = "window-progress";
+  static final String WINDOW_PROGRESS_STORE = "window-progress";
 
   private Names() {}
 }

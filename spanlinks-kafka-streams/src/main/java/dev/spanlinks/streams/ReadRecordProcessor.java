@@ -1,9 +1,9 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InputFormat;
 import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.model.internals.InputFormat;
+import dev.spanlinks.streams.model.internals.OrderJson;
 import io.opentelemetry.api.common.Attributes;
 import java.math.BigDecimal;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -27,19 +27,19 @@ final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, 
     if (read == null) {
       throw new InvalidOrderException("the record reader returned no record");
     }
-    if (read.id().isBlank() || read.id().length() > OrderSerdes.MAX_ID_LENGTH) {
+    if (read.id().isBlank() || read.id().length() > OrderJson.MAX_ID_LENGTH) {
       throw new InvalidOrderException(
-          "the record id must be 1 to " + OrderSerdes.MAX_ID_LENGTH + " characters");
+          "the record id must be 1 to " + OrderJson.MAX_ID_LENGTH + " characters");
     }
     if (read.batchKey().isBlank()) {
       throw new InvalidOrderException("the batch key is empty");
     }
     checkLinkAttributes(read.linkAttributes());
-    BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderSerdes.monetaryAmount(read.sum());
+    BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderJson.monetaryAmount(read.sum());
     long eventTime =
         read.eventTime() == null
             ? record.timestamp()
-            : OrderSerdes.kafkaTimestamp(read.eventTime(), "the event time").toEpochMilli();
+            : OrderJson.kafkaTimestamp(read.eventTime(), "the event time").toEpochMilli();
     Order order =
         new Order(
             read.id(),

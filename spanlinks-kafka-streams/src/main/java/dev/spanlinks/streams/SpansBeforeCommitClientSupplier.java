@@ -1,6 +1,6 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.trace.SpansBeforeCommit;
+import dev.spanlinks.streams.trace.internals.SpansBeforeCommit;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -18,6 +18,9 @@ import org.apache.kafka.streams.KafkaClientSupplier;
  * one; with another supplier, every window close waits for its spans itself (slower, and as safe).
  */
 public final class SpansBeforeCommitClientSupplier implements KafkaClientSupplier {
+  /** Kafka Streams creates the supplier from its class name ({@code default.client.supplier}). */
+  public SpansBeforeCommitClientSupplier() {}
+
   @Override
   public Admin getAdmin(Map<String, Object> config) {
     return Admin.create(config);

@@ -14,9 +14,8 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchIds;
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import dev.spanlinks.streams.trace.internals.BatchIds;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -46,7 +45,10 @@ class BatchTopologyTest {
       fixture.send(traced(1).at("2026-01-15T10:05:00Z"));
       fixture.send(traced(2).at("2026-01-15T11:05:00Z"));
       LinkData link =
-          spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).get(0).getLinks().get(0);
+          spanNamed(fixture.finishedSpans(), SpanlinksAttributes.BATCH_SPAN_NAME)
+              .get(0)
+              .getLinks()
+              .get(0);
       switch (choice) {
         case "none" -> assertThat(link.getAttributes().isEmpty()).isTrue();
         case "standard" ->
@@ -80,7 +82,7 @@ class BatchTopologyTest {
       List<SpanData> spans = fixture.finishedSpans();
       assertThat(spans).hasSize(1);
       SpanData batch = spans.get(0);
-      assertThat(batch.getName()).isEqualTo(BatchSpans.BATCH_SPAN_NAME);
+      assertThat(batch.getName()).isEqualTo(SpanlinksAttributes.BATCH_SPAN_NAME);
       assertThat(batch.getKind()).isEqualTo(SpanKind.CONSUMER);
       assertThat(batch.getParentSpanContext().isValid()).as("batch span has no parent").isFalse();
       assertThat(batch.getTraceId()).isNotEqualTo(closer.traceId());
@@ -158,8 +160,8 @@ class BatchTopologyTest {
       fixture.send(traced(99_999).at("2026-01-15T12:00:00Z"));
 
       List<SpanData> spans = fixture.finishedSpans();
-      SpanData batch = spanNamed(spans, BatchSpans.BATCH_SPAN_NAME).get(0);
-      List<SpanData> chunks = spanNamed(spans, BatchSpans.CHUNK_SPAN_NAME);
+      SpanData batch = spanNamed(spans, SpanlinksAttributes.BATCH_SPAN_NAME).get(0);
+      List<SpanData> chunks = spanNamed(spans, SpanlinksAttributes.CHUNK_SPAN_NAME);
       assertThat(spans).hasSize(3);
       assertThat(batch.getLinks()).hasSize(1000);
       assertThat(chunks).extracting(c -> c.getLinks().size()).containsExactly(1000, 500);
@@ -281,8 +283,16 @@ class BatchTopologyTest {
             0);
     assertThat(idsPerRun.get(0))
         .contains(
-            BatchSpans.BATCH_SPAN_NAME + " " + expected.traceId() + " " + expected.spanId(0),
-            BatchSpans.CHUNK_SPAN_NAME + " " + expected.traceId() + " " + expected.spanId(1));
+            SpanlinksAttributes.BATCH_SPAN_NAME
+                + " "
+                + expected.traceId()
+                + " "
+                + expected.spanId(0),
+            SpanlinksAttributes.CHUNK_SPAN_NAME
+                + " "
+                + expected.traceId()
+                + " "
+                + expected.spanId(1));
   }
 
   @Test

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.GatedSpanExporter;
-import dev.spanlinks.streams.trace.SpansBeforeCommit;
+import dev.spanlinks.streams.trace.internals.GatedSpanExporter;
+import dev.spanlinks.streams.trace.internals.SpansBeforeCommit;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;

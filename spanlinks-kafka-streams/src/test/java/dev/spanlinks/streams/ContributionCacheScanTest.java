@@ -36,14 +36,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * application commits every {@code commit.interval.ms}, and a close does find blocks written since
  * the last commit still only in the cache.
  *
- * <p>So this test drives the contributions store ({@link ContributionStore#contributionsStore()},
- * cached and changelogged as in the topology) with a processor that does, within one {@code
- * process} call, what happens between two commits: blocks are written (the early ones evicted to
- * RocksDB, the late ones still dirty in the cache), then the window is closed the way {@link
- * CloseWindowsProcessor} closes it: one range scan that reads every block, then a tombstone on
- * each. Tombstones written during the scan, as the close first did, evicted blocks still only in
- * the cache into RocksDB behind the open iterator: with a 16 KB cache the close read 191 of the 200
- * blocks, and the other 9 stayed in the store, never emitted.
+ * <p>So this test drives the contributions store ({@link
+ * ContributionStore#contributionsStore(String)}, cached and changelogged as in the topology) with a
+ * processor that does, within one {@code process} call, what happens between two commits: blocks
+ * are written (the early ones evicted to RocksDB, the late ones still dirty in the cache), then the
+ * window is closed the way {@link CloseWindowsProcessor} closes it: one range scan that reads every
+ * block, then a tombstone on each. Tombstones written during the scan, as the close first did,
+ * evicted blocks still only in the cache into RocksDB behind the open iterator: with a 16 KB cache
+ * the close read 191 of the 200 blocks, and the other 9 stayed in the store, never emitted.
  */
 class ContributionCacheScanTest {
   private static final int BLOCKS = 200;
@@ -72,7 +72,7 @@ class ContributionCacheScanTest {
     Topology topology = new Topology();
     topology.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
     topology.addProcessor("scan", () -> new WriteThenClose(), "in");
-    topology.addStateStore(ContributionStore.contributionsStore(), "scan");
+    topology.addStateStore(ContributionStore.contributionsStore(Names.CONTRIBUTIONS_STORE), "scan");
     topology.addSink("out", "out", new StringSerializer(), new IntegerSerializer(), "scan");
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "cache-scan");

@@ -4,9 +4,8 @@ import static dev.spanlinks.streams.TestOrder.traced;
 import static dev.spanlinks.streams.TestOrder.untraced;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.trace.BatchSpans;
-import dev.spanlinks.streams.trace.LinkAwareSampler;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import dev.spanlinks.streams.trace.internals.LinkAwareSampler;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,9 +29,11 @@ class EcosystemTest {
       fixture.send(traced(9).at("2026-01-15T12:00:00Z"));
 
       SpanData batch =
-          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).get(0);
+          BatchTopologyTest.spanNamed(fixture.finishedSpans(), SpanlinksAttributes.BATCH_SPAN_NAME)
+              .get(0);
       List<SpanData> reverse =
-          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.REVERSE_SPAN_NAME);
+          BatchTopologyTest.spanNamed(
+              fixture.finishedSpans(), SpanlinksAttributes.REVERSE_SPAN_NAME);
       assertThat(reverse)
           .extracting(s -> s.getTraceId() + "/" + s.getParentSpanId())
           .containsExactlyInAnyOrderElementsOf(
@@ -59,13 +60,15 @@ class EcosystemTest {
       fixture.send(traced(9).unsampled().at("2026-01-15T12:00:00Z"));
 
       List<SpanData> kept = fixture.finishedSpans();
-      SpanData batch = BatchTopologyTest.spanNamed(kept, BatchSpans.BATCH_SPAN_NAME).get(0);
+      SpanData batch =
+          BatchTopologyTest.spanNamed(kept, SpanlinksAttributes.BATCH_SPAN_NAME).get(0);
       assertThat(batch.getAttributes().get(SpanlinksAttributes.LINKS_SAMPLED)).isTrue();
       assertThat(batch.getAttributes().get(SpanlinksAttributes.BATCH_KEY)).isEqualTo("eu");
-      assertThat(BatchTopologyTest.spanNamed(kept, BatchSpans.BATCH_SPAN_NAME))
+      assertThat(BatchTopologyTest.spanNamed(kept, SpanlinksAttributes.BATCH_SPAN_NAME))
           .as("the us batch has no sampled order: dropped")
           .hasSize(1);
-      List<SpanData> chunks = BatchTopologyTest.spanNamed(kept, BatchSpans.CHUNK_SPAN_NAME);
+      List<SpanData> chunks =
+          BatchTopologyTest.spanNamed(kept, SpanlinksAttributes.CHUNK_SPAN_NAME);
       assertThat(chunks).as("the chunk follows its batch span").hasSize(1);
       assertThat(linkedSpans(batch))
           .as("the batch span links the first two arrivals, in arrival order")

@@ -4,7 +4,6 @@ import static dev.spanlinks.streams.TestOrder.traced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
@@ -53,7 +52,8 @@ class HostileInputTest {
               .findFirst()
               .orElseThrow();
       SpanData span =
-          BatchTopologyTest.spanNamed(fixture.finishedSpans(), BatchSpans.BATCH_SPAN_NAME).stream()
+          BatchTopologyTest.spanNamed(fixture.finishedSpans(), SpanlinksAttributes.BATCH_SPAN_NAME)
+              .stream()
               .filter(
                   s ->
                       "2026-01-15T10:00:00Z"

@@ -6,7 +6,7 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchSpans;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class RepartitionByKeyTest {
       assertThat(batches).singleElement().extracting(OrderBatch::orderCount).isEqualTo(2L);
       SpanData batch =
           fixture.finishedSpans().stream()
-              .filter(span -> span.getName().equals(BatchSpans.BATCH_SPAN_NAME))
+              .filter(span -> span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME))
               .findFirst()
               .orElseThrow();
       assertThat(batch.getLinks())

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
@@ -56,7 +56,7 @@ class SpanBackpressureTest {
       assertThat(batches).hasSize(keys);
       List<SpanData> batchSpans =
           fixture.finishedSpans().stream()
-              .filter(span -> span.getName().equals(BatchSpans.BATCH_SPAN_NAME))
+              .filter(span -> span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME))
               .toList();
       assertThat(batchSpans)
           .as("every batch span was exported before the batches were committed")

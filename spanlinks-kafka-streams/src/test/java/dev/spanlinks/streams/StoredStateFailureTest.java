@@ -3,8 +3,8 @@ package dev.spanlinks.streams;
 import static dev.spanlinks.streams.TestOrder.traced;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.Contribution;
 import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.model.internals.Contribution;
 import dev.spanlinks.streams.state.ContributionStore;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.sdk.metrics.data.LongPointData;

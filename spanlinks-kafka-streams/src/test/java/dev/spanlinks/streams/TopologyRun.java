@@ -3,9 +3,8 @@ package dev.spanlinks.streams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.trace.BatchIds;
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import dev.spanlinks.streams.trace.internals.BatchIds;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -158,10 +157,12 @@ final class TopologyRun {
         spans.stream().filter(s -> s.getTraceId().equals(batch.traceId())).toList();
     spans.removeAll(ofBatch);
     List<SpanData> roots =
-        ofBatch.stream().filter(s -> s.getName().equals(BatchSpans.BATCH_SPAN_NAME)).toList();
+        ofBatch.stream()
+            .filter(s -> s.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME))
+            .toList();
     List<SpanData> chunks =
         ofBatch.stream()
-            .filter(s -> s.getName().equals(BatchSpans.CHUNK_SPAN_NAME))
+            .filter(s -> s.getName().equals(SpanlinksAttributes.CHUNK_SPAN_NAME))
             .sorted(
                 Comparator.comparing(
                     s -> s.getAttributes().get(SpanlinksAttributes.LINK_CHUNK_INDEX)))

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
 import dev.spanlinks.streams.report.LinkMapReport;
-import dev.spanlinks.streams.trace.BatchIds;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import dev.spanlinks.streams.trace.internals.BatchIds;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;

@@ -1,11 +1,11 @@
 package dev.spanlinks.docs;
 
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.trace.BatchSpanSettings;
-import dev.spanlinks.streams.trace.BatchSpans;
-import dev.spanlinks.streams.trace.BatchTracer;
-import dev.spanlinks.streams.trace.LinkAttributes;
+import dev.spanlinks.streams.model.internals.Contribution;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
+import dev.spanlinks.streams.trace.internals.LinkAttributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;

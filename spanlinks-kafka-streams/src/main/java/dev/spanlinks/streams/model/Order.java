@@ -1,6 +1,7 @@
 package dev.spanlinks.streams.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.spanlinks.streams.model.internals.InputFormat;
 import io.opentelemetry.api.common.Attributes;
 import java.math.BigDecimal;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.trace.TraceStates;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.internals.TraceStates;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

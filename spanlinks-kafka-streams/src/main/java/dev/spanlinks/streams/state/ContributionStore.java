@@ -1,8 +1,7 @@
 package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.Names;
-import dev.spanlinks.streams.model.Contribution;
-import dev.spanlinks.streams.trace.TraceStates;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.internals.TraceStates;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceFlags;
@@ -23,15 +22,15 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The {@value Names#CONTRIBUTIONS_STORE} store: the orders of the open windows, in small blocks,
- * and its binary key and value formats.
+ * The contributions store ({@code batch-contributions}): the orders of the open windows, in small
+ * blocks, and its binary key and value formats.
  *
  * <p>Key: {@code window start | batch key | block id}. The window start comes first, sign-flipped
  * and big-endian, so byte order is time order and all windows before a boundary form one range
  * scan; the batch key is length-prefixed, so one batch's blocks are contiguous. The block id (8
- * bytes, big-endian) is the task's block sequence number, kept in the {@value
- * Names#WINDOW_PROGRESS_STORE} store: unique within the task, and in arrival order. A key with no
- * block id marks a batch that has a sampled order.
+ * bytes, big-endian) is the task's block sequence number, kept in the window progress store ({@code
+ * window-progress}): unique within the task, and in arrival order. A key with no block id marks a
+ * batch that has a sampled order.
  *
  * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
  * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived, in the compact form of
@@ -44,7 +43,7 @@ import org.apache.kafka.streams.state.Stores;
  * written with {@link java.io.DataOutputStream}.
  */
 public final class ContributionStore {
-  public static final int MAX_RECORD_BYTES = 1024;
+  static final int MAX_RECORD_BYTES = 1024;
   private static final byte ENTRY_PER_ORDER_FORMAT = 1;
   private static final byte BLOCK_FORMAT = 2;
   private static final byte COMPACT_BLOCK_FORMAT = 3;
@@ -67,23 +66,21 @@ public final class ContributionStore {
   /** The value of a marker entry; never read back, only its key matters. */
   public static final byte[] MARKER_VALUE = {0};
 
-  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore() {
+  /** The contributions store, under {@code name}. */
+  public static StoreBuilder<KeyValueStore<Bytes, byte[]>> contributionsStore(String name) {
     // The record cache is what keeps the changelog small: an order rewrites its block, the cache
     // keeps only the block's latest value, and the commit writes it once (one changelog record per
     // block per commit, not one per order).
     return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(Names.CONTRIBUTIONS_STORE),
-            Serdes.Bytes(),
-            Serdes.ByteArray())
+            Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
         .withCachingEnabled();
   }
 
-  public static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore() {
+  /** The window progress store (block sequence, closed-through boundary), under {@code name}. */
+  public static StoreBuilder<KeyValueStore<String, Long>> windowProgressStore(String name) {
     // Cached too: the block sequence number moves with every new block.
     return Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-            Serdes.String(),
-            Serdes.Long())
+            Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.Long())
         .withCachingEnabled();
   }
 
@@ -100,7 +97,7 @@ public final class ContributionStore {
     return key(batch, new byte[0]);
   }
 
-  public static Bytes key(BatchWindow batch, byte[] suffix) {
+  static Bytes key(BatchWindow batch, byte[] suffix) {
     byte[] batchKey = batch.batchKey().getBytes(StandardCharsets.UTF_8);
     ByteBuffer buffer = ByteBuffer.allocate(8 + 4 + batchKey.length + suffix.length);
     buffer.putLong(batch.windowStartMs() ^ Long.MIN_VALUE);
@@ -128,14 +125,14 @@ public final class ContributionStore {
   }
 
   /** A new array: the block as it was, then the entry. The old array is left as it was. */
-  public static byte[] append(byte[] block, byte[] entry) {
+  static byte[] append(byte[] block, byte[] entry) {
     byte[] grown = Arrays.copyOf(block, block.length + entry.length);
     System.arraycopy(entry, 0, grown, block.length, entry.length);
     return grown;
   }
 
   /** True when the entry must start a new block rather than grow this one. */
-  public static boolean isFull(Bytes key, byte[] block, byte[] entry) {
+  static boolean isFull(Bytes key, byte[] block, byte[] entry) {
     return key.get().length + block.length + entry.length > MAX_RECORD_BYTES;
   }
 

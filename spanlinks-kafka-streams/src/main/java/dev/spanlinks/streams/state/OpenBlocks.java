@@ -26,7 +26,7 @@ import org.apache.kafka.streams.KeyValue;
 public final class OpenBlocks {
   private record Block(Bytes key, byte[] value) {}
 
-  public static final int MAX_OPEN_BLOCKS = 4096;
+  static final int MAX_OPEN_BLOCKS = 4096;
 
   @SuppressWarnings("serial") // never serialised
   private final Map<BatchWindow, Block> filling =

@@ -47,7 +47,7 @@ public final class SeenOrderIds {
     return true;
   }
 
-  public int size() {
+  int size() {
     return size;
   }
 

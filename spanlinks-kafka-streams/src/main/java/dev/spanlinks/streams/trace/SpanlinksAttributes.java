@@ -3,10 +3,23 @@ package dev.spanlinks.streams.trace;
 import io.opentelemetry.api.common.AttributeKey;
 
 /**
- * Attribute keys of our own, all under {@code spanlinks.}. Messaging keys come from the
- * OpenTelemetry semantic conventions artifacts instead.
+ * The names spanlinks writes into traces: its span names, and attribute keys of its own, all under
+ * {@code spanlinks.}. Messaging keys come from the OpenTelemetry semantic conventions artifacts
+ * instead. Code that reads spanlinks' spans back (a link map, a test, a backend query) finds them
+ * by these names.
  */
 public final class SpanlinksAttributes {
+  /** The batch span of one closed (batch key, window): kind CONSUMER, no parent. */
+  public static final String BATCH_SPAN_NAME = "process orders";
+
+  /** A child (or chunk trace root) of the batch span carrying the links past the first chunk. */
+  public static final String CHUNK_SPAN_NAME = "process orders chunk";
+
+  /**
+   * With {@code spanlinks.reverse.links}: a span in a linked order's own trace, back to the batch.
+   */
+  public static final String REVERSE_SPAN_NAME = "batched";
+
   public static final AttributeKey<String> BATCH_KEY =
       AttributeKey.stringKey("spanlinks.batch.key");
   public static final AttributeKey<String> WINDOW_START =

@@ -1,5 +1,8 @@
 package dev.spanlinks.streams.trace;
 
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.DeterministicIdGenerator;
+import dev.spanlinks.streams.trace.internals.SizeBoundedSpanExporter;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -145,7 +148,7 @@ public final class SpanlinksTelemetry {
    * The SDK link limit spanlinks needs: a chunk of order links, plus the batch span's links to its
    * chunk traces (see {@link BatchSpans#MAX_CHUNK_TRACES}).
    */
-  public static int linkLimit(int linksPerSpan) {
+  static int linkLimit(int linksPerSpan) {
     return linksPerSpan + BatchSpans.MAX_CHUNK_TRACES;
   }
 

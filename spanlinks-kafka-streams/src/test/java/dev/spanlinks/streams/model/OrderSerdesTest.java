@@ -98,7 +98,8 @@ class OrderSerdesTest {
 
   @Test
   void shouldRejectNullValueAndNullOrBlankKey() {
-    assertThatThrownBy(() -> OrderSerdes.parseOrder(null)).hasMessage("value is null (tombstone)");
+    assertThatThrownBy(() -> OrderSerdes.orderDeserializer().deserialize("orders", null))
+        .hasMessage("value is null (tombstone)");
     assertThatThrownBy(() -> OrderSerdes.batchKeyDeserializer().deserialize("orders", null))
         .hasMessage("key (batch key) is null");
     assertThatThrownBy(
@@ -133,6 +134,7 @@ class OrderSerdesTest {
   }
 
   private static Order parse(String json) {
-    return OrderSerdes.parseOrder(json.getBytes(StandardCharsets.UTF_8));
+    return OrderSerdes.orderDeserializer()
+        .deserialize("orders", json.getBytes(StandardCharsets.UTF_8));
   }
 }

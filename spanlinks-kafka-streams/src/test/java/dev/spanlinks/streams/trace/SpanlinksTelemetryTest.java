@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.spanlinks.streams.trace.internals.BatchIds;
+import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
+import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
@@ -83,7 +87,7 @@ class SpanlinksTelemetryTest {
               0);
       for (int n = 1; n <= 300; n++) {
         spans.link(
-            new dev.spanlinks.streams.model.Contribution(
+            new dev.spanlinks.streams.model.internals.Contribution(
                 "o-" + n,
                 0L,
                 0,

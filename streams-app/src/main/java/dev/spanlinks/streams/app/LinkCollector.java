@@ -1,6 +1,5 @@
 package dev.spanlinks.streams.app;
 
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
@@ -31,8 +30,8 @@ final class LinkCollector implements SpanProcessor {
 
   @Override
   public synchronized void onEnd(ReadableSpan span) {
-    if (!span.getName().equals(BatchSpans.BATCH_SPAN_NAME)
-        && !span.getName().equals(BatchSpans.CHUNK_SPAN_NAME)) {
+    if (!span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME)
+        && !span.getName().equals(SpanlinksAttributes.CHUNK_SPAN_NAME)) {
       return;
     }
     String traceId = span.getSpanContext().getTraceId();

@@ -1,6 +1,5 @@
 package dev.spanlinks.streams.report;
 
-import dev.spanlinks.streams.trace.BatchSpans;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -44,7 +43,7 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
     List<Batch> batches = new ArrayList<>();
     Map<String, Integer> batchBySpanId = new HashMap<>();
     for (SpanFile.Span span : spans) {
-      if (span.name().equals(BatchSpans.BATCH_SPAN_NAME)) {
+      if (span.name().equals(SpanlinksAttributes.BATCH_SPAN_NAME)) {
         Map<String, String> a = span.attributes();
         String key = a.getOrDefault(SpanlinksAttributes.BATCH_KEY.getKey(), "");
         int keyIndex = keys.computeIfAbsent(key, k -> keys.size());
@@ -66,7 +65,7 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
     String linkTo = SpanlinksAttributes.LINK_TO.getKey();
     Map<String, Integer> batchByChunkRoot = new HashMap<>();
     for (SpanFile.Span span : spans) {
-      if (span.name().equals(BatchSpans.CHUNK_SPAN_NAME)) {
+      if (span.name().equals(SpanlinksAttributes.CHUNK_SPAN_NAME)) {
         for (SpanFile.Link link : span.links()) {
           Integer batch = batchBySpanId.get(link.spanId());
           if (SpanlinksAttributes.LINK_TO_BATCH.equals(link.attributes().get(linkTo))
@@ -96,9 +95,11 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
     }
     for (SpanFile.Span span : spans) {
       Integer batch =
-          span.name().equals(BatchSpans.BATCH_SPAN_NAME)
+          span.name().equals(SpanlinksAttributes.BATCH_SPAN_NAME)
               ? batchBySpanId.get(span.spanId())
-              : span.name().equals(BatchSpans.CHUNK_SPAN_NAME) ? batchOfChunk.apply(span) : null;
+              : span.name().equals(SpanlinksAttributes.CHUNK_SPAN_NAME)
+                  ? batchOfChunk.apply(span)
+                  : null;
       if (batch == null) {
         continue;
       }

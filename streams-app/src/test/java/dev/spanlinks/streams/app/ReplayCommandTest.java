@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.replay.RecordFile;
 import dev.spanlinks.streams.replay.RecordLine;
-import dev.spanlinks.streams.trace.BatchIds;
+import dev.spanlinks.streams.trace.internals.BatchIds;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

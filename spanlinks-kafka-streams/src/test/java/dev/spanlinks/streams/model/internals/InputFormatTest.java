@@ -1,8 +1,10 @@
-package dev.spanlinks.streams.model;
+package dev.spanlinks.streams.model.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.model.Order;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

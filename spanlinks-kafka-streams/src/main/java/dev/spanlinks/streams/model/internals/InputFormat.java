@@ -1,7 +1,9 @@
-package dev.spanlinks.streams.model;
+package dev.spanlinks.streams.model.internals;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.model.Order;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -15,8 +17,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * existing topic without code:
  *
  * <ul>
- *   <li>{@link Kind#ORDERS}: spanlinks' own order JSON ({@link OrderSerdes#parseOrder}), the
- *       default and the demo.
+ *   <li>{@link Kind#ORDERS}: spanlinks' own order JSON ({@link OrderJson#parseOrder}), the default
+ *       and the demo.
  *   <li>{@link Kind#JSON}: JSON objects of any shape; JSON pointers (RFC 6901) name where the
  *       record id, the event time, the batch key and a summed number are. Each is optional.
  *   <li>{@link Kind#UNPARSED}: the value is never read; the record key is the batch key, the record
@@ -87,7 +89,7 @@ public final class InputFormat {
         Kind.JSON, pointer(id), pointer(eventTime), pointer(batchKey), pointer(sum));
   }
 
-  public Kind kind() {
+  Kind kind() {
     return kind;
   }
 
@@ -101,7 +103,7 @@ public final class InputFormat {
    */
   public Deserializer<Order> valueDeserializer() {
     return switch (kind) {
-      case ORDERS -> (topic, data) -> OrderSerdes.parseOrder(data);
+      case ORDERS -> (topic, data) -> OrderJson.parseOrder(data);
       case UNPARSED -> (topic, data) -> new Order(NO_ID, null, null, BigDecimal.ZERO, NO_SUM, null);
       case JSON -> (topic, data) -> readJson(data);
     };
@@ -113,7 +115,7 @@ public final class InputFormat {
   }
 
   private Order readJson(byte[] data) {
-    JsonNode root = OrderSerdes.readObject(data);
+    JsonNode root = OrderJson.readObject(data);
     String id = idPointer == null ? NO_ID : text(root, idPointer, "id");
     Instant eventTime = eventTimePointer == null ? null : eventTime(root);
     String batchKey = batchKeyPointer == null ? null : text(root, batchKeyPointer, "batch key");
@@ -125,7 +127,7 @@ public final class InputFormat {
         if (!node.isNumber()) {
           throw new InvalidOrderException("the summed field " + sumPointer + " is not a number");
         }
-        sum = OrderSerdes.monetaryAmount(node.decimalValue());
+        sum = OrderJson.monetaryAmount(node.decimalValue());
       }
       sumKey = sumPointer.toString();
     }
@@ -147,14 +149,14 @@ public final class InputFormat {
     if (text.isBlank()) {
       throw new InvalidOrderException("the " + what + " at " + pointer + " is empty");
     }
-    if (text.length() > OrderSerdes.MAX_ID_LENGTH) {
+    if (text.length() > OrderJson.MAX_ID_LENGTH) {
       throw new InvalidOrderException(
           "the "
               + what
               + " at "
               + pointer
               + " is longer than "
-              + OrderSerdes.MAX_ID_LENGTH
+              + OrderJson.MAX_ID_LENGTH
               + " characters");
     }
     return text;
@@ -183,7 +185,7 @@ public final class InputFormat {
       throw new InvalidOrderException(
           "the event time at " + eventTimePointer + " is not epoch milliseconds or a string");
     }
-    return OrderSerdes.kafkaTimestamp(instant, "the event time at " + eventTimePointer);
+    return OrderJson.kafkaTimestamp(instant, "the event time at " + eventTimePointer);
   }
 
   private static JsonPointer pointer(String text) {

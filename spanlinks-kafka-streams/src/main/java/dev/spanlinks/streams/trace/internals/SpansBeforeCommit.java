@@ -1,5 +1,6 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;

@@ -1,5 +1,6 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;

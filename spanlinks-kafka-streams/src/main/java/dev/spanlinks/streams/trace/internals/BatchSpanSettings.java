@@ -1,5 +1,6 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import java.util.Objects;
 
 /**
@@ -9,9 +10,9 @@ import java.util.Objects;
  *     deterministic batch ids
  * @param ordersTopic the topic the orders were consumed from ({@code messaging.destination.name})
  * @param linksPerSpan the most links one span carries; the rest go to link chunk spans
- * @param reverseLinks whether each linked order also gets a {@value BatchSpans#REVERSE_SPAN_NAME}
- *     span in its own trace, linked to the batch span: the way back for backends that cannot query
- *     links in reverse
+ * @param reverseLinks whether each linked order also gets a {@value
+ *     SpanlinksAttributes#REVERSE_SPAN_NAME} span in its own trace, linked to the batch span: the
+ *     way back for backends that cannot query links in reverse
  * @param batchIdsNamespace what the deterministic batch ids derive from besides batch key and
  *     window; the application id unless the user chose another ({@code
  *     spanlinks.batch.ids.namespace}), so a re-run under a new application id can re-emit the same

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.model;
+package dev.spanlinks.streams.model.internals;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;

@@ -1,9 +1,10 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spanlinks.streams.SpansBeforeCommitClientSupplier;
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -15,7 +15,7 @@ import io.opentelemetry.api.metrics.Meter;
  * duplicate} every further delivery of an order id a batch already had.
  */
 public final class SpanlinksMetrics {
-  public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
+  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
   private static final Attributes BATCHED = Attributes.of(OUTCOME, "batched");
   private static final Attributes LATE = Attributes.of(OUTCOME, "late");
   private static final Attributes DEAD_LETTERED = Attributes.of(OUTCOME, "dead_lettered");

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

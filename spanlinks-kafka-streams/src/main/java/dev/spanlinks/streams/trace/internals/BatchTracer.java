@@ -1,5 +1,6 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -43,7 +44,7 @@ public final class BatchTracer {
   static final int LINKS_PER_EXPORT_ROUND = 65_536;
 
   /** Default longest wait for the exporter to take one round of spans. */
-  public static final long DEFAULT_EXPORT_TIMEOUT_MS = 60_000;
+  static final long DEFAULT_EXPORT_TIMEOUT_MS = 60_000;
 
   /** Time every tracer of this JVM has spent blocked on the exporter (read by the benchmarks). */
   private static final LongAdder exportWaitNanos = new LongAdder();

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceId;
@@ -38,7 +38,7 @@ public record BatchIds(String applicationId, String batchKey, long windowStartMs
    * The trace id of the batch's chunk trace {@code index} (from 1): chunks that would take the
    * batch's trace past its byte budget go into traces of their own.
    */
-  public String chunkTraceId(int index) {
+  String chunkTraceId(int index) {
     if (index < 1) {
       throw new IllegalArgumentException("chunk trace index must be >= 1");
     }

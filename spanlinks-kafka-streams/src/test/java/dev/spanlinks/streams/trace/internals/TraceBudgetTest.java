@@ -1,8 +1,10 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
@@ -78,7 +80,7 @@ class TraceBudgetTest {
 
       SpanData batch =
           all.stream()
-              .filter(span -> span.getName().equals(BatchSpans.BATCH_SPAN_NAME))
+              .filter(span -> span.getName().equals(SpanlinksAttributes.BATCH_SPAN_NAME))
               .findFirst()
               .orElseThrow();
       int chunkTraces = traces.size() - 1;

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.EventData;
@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * exceeds the bound is still sent, alone, and counted: a collector may refuse it, and that is then
  * visible in its own count and in ours.
  */
-final class SizeBoundedSpanExporter implements SpanExporter {
+public final class SizeBoundedSpanExporter implements SpanExporter {
   /**
    * Below the 4 MiB that gRPC receivers accept by default (the OpenTelemetry Collector, Tempo,
    * Jaeger), with room for the request's resource and scope.
    */
-  static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 3L * 1024 * 1024;
 
   /** Resource, scope and framing of one request, beyond its spans. */
   static final long REQUEST_OVERHEAD_BYTES = 4_096;
@@ -39,7 +39,7 @@ final class SizeBoundedSpanExporter implements SpanExporter {
   private final long maxRequestBytes;
   private final LongAdder oversizedSpans = new LongAdder();
 
-  SizeBoundedSpanExporter(SpanExporter delegate, long maxRequestBytes) {
+  public SizeBoundedSpanExporter(SpanExporter delegate, long maxRequestBytes) {
     if (maxRequestBytes <= REQUEST_OVERHEAD_BYTES) {
       throw new IllegalArgumentException(
           "maxRequestBytes must exceed " + REQUEST_OVERHEAD_BYTES + ": " + maxRequestBytes);

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;

@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_BATCH_MESSAGE_COUNT;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_CONSUMER_GROUP_NAME;
@@ -10,7 +10,8 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 
-import dev.spanlinks.streams.model.Contribution;
+import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -28,9 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The spans of one closing batch: the batch span {@value #BATCH_SPAN_NAME} (kind CONSUMER, no
- * parent) and, past {@code linksPerSpan} linked orders, child spans {@value #CHUNK_SPAN_NAME} that
- * carry the rest of the links.
+ * The spans of one closing batch: the batch span {@value SpanlinksAttributes#BATCH_SPAN_NAME} (kind
+ * CONSUMER, no parent) and, past {@code linksPerSpan} linked orders, child spans {@value
+ * SpanlinksAttributes#CHUNK_SPAN_NAME} that carry the rest of the links.
  *
  * <p>Links go on the span builder, before the span starts, so samplers see them. Only one chunk of
  * links is held at a time, so a window of a million orders needs no more heap than one of a
@@ -41,14 +42,12 @@ import java.util.List;
  * <p>No trace grows past {@code spanlinks.trace.max.bytes} of OTLP (backends refuse larger ones:
  * Tempo's {@code max_bytes_per_trace} is 5,000,000 by default). When the next chunk would take the
  * batch's trace past it, that chunk starts a <em>chunk trace</em> of its own: a {@value
- * #CHUNK_SPAN_NAME} root span linked to the batch span, which links back to it (both links carry
- * {@link SpanlinksAttributes#LINK_TO}), and the chunks after it join that trace until it is full in
- * turn. Every order stays one link away from a span that is one link away from the batch.
+ * SpanlinksAttributes#CHUNK_SPAN_NAME} root span linked to the batch span, which links back to it
+ * (both links carry {@link SpanlinksAttributes#LINK_TO}), and the chunks after it join that trace
+ * until it is full in turn. Every order stays one link away from a span that is one link away from
+ * the batch.
  */
 public final class BatchSpans {
-  public static final String BATCH_SPAN_NAME = "process orders";
-  public static final String CHUNK_SPAN_NAME = "process orders chunk";
-  public static final String REVERSE_SPAN_NAME = "batched";
 
   /**
    * Most chunk traces one batch links to; the SDK's link limit must leave room for them on the
@@ -197,7 +196,7 @@ public final class BatchSpans {
   }
 
   /** Chunk traces this batch needed to keep every trace within the byte budget. */
-  public int chunkTraceCount() {
+  int chunkTraceCount() {
     return chunkTraces;
   }
 
@@ -206,7 +205,7 @@ public final class BatchSpans {
       SpanBuilder builder =
           tracer
               .tracer()
-              .spanBuilder(BATCH_SPAN_NAME)
+              .spanBuilder(SpanlinksAttributes.BATCH_SPAN_NAME)
               .setSpanKind(SpanKind.CONSUMER)
               .setNoParent()
               .setAttribute(MESSAGING_SYSTEM, MessagingSystemIncubatingValues.KAFKA)
@@ -229,7 +228,7 @@ public final class BatchSpans {
       SpanBuilder builder =
           tracer
               .tracer()
-              .spanBuilder(CHUNK_SPAN_NAME)
+              .spanBuilder(SpanlinksAttributes.CHUNK_SPAN_NAME)
               .setSpanKind(SpanKind.INTERNAL)
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.LINK_CHUNK_INDEX, (long) chunkSpans)
@@ -295,7 +294,7 @@ public final class BatchSpans {
     for (PendingLink link : pending) {
       tracer
           .tracer()
-          .spanBuilder(REVERSE_SPAN_NAME)
+          .spanBuilder(SpanlinksAttributes.REVERSE_SPAN_NAME)
           .setSpanKind(SpanKind.INTERNAL)
           .setParent(Context.root().with(Span.wrap(link.spanContext())))
           .addLink(batch, linkAttributes)

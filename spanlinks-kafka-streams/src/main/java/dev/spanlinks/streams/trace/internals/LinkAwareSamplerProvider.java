@@ -1,4 +1,4 @@
-package dev.spanlinks.streams.trace;
+package dev.spanlinks.streams.trace.internals;
 
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider;
@@ -6,7 +6,7 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 
 /** Makes {@link LinkAwareSampler} selectable as {@code OTEL_TRACES_SAMPLER=spanlinks_linked}. */
 public final class LinkAwareSamplerProvider implements ConfigurableSamplerProvider {
-  public static final String NAME = "spanlinks_linked";
+  static final String NAME = "spanlinks_linked";
 
   @Override
   public Sampler createSampler(ConfigProperties config) {
