@@ -27,6 +27,16 @@ import java.util.function.UnaryOperator;
 public final class SpanlinksTelemetry {
   static final String LINK_COUNT_LIMIT = "otel.span.link.count.limit";
   static final String SERVICE_NAME = "otel.service.name";
+  static final String SPAN_QUEUE_SIZE = "otel.bsp.max.queue.size";
+
+  /**
+   * The batch span processor's queue, unless {@code OTEL_BSP_MAX_QUEUE_SIZE} says otherwise. The
+   * SDK's default of 2,048 drops every span past it. A closing stream thread keeps at most two
+   * rounds of 256 ended spans in the queue (it waits for one round before handing over the next),
+   * so 2,048 holds four stream threads closing at once and the fifth lost spans; 16,384 holds 32.
+   * The queue only holds references: spans are kept alive by the rounds, not by its size.
+   */
+  static final int DEFAULT_SPAN_QUEUE_SIZE = 16_384;
 
   /**
    * Chooses the sender of OTLP over HTTP when more than one is on the class path. The default,
@@ -73,7 +83,9 @@ public final class SpanlinksTelemetry {
                         SERVICE_NAME,
                         "spanlinks-streams",
                         LINK_COUNT_LIMIT,
-                        Integer.toString(linkLimit(linksPerSpan))))
+                        Integer.toString(linkLimit(linksPerSpan)),
+                        SPAN_QUEUE_SIZE,
+                        Integer.toString(DEFAULT_SPAN_QUEUE_SIZE)))
             // Requests bounded by bytes, not by the processor's span count: see the class.
             .addSpanExporterCustomizer(
                 (exporter, config) ->

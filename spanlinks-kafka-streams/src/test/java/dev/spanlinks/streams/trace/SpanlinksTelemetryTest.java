@@ -14,15 +14,24 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,6 +158,89 @@ class SpanlinksTelemetryTest {
       List.of("otel.exporter.otlp.protocol", "otel.exporter.otlp.endpoint")
           .forEach(System::clearProperty);
       System.clearProperty(SpanlinksTelemetry.HTTP_SENDER_PROVIDER);
+    }
+  }
+
+  @Test
+  void shouldQueueEveryRoundOfEightThreadsClosingAtOnce() throws Exception {
+    // A collector that takes 50 ms a request: every thread's two rounds are queued at once, 4,096
+    // spans, twice the SDK's own default queue (which dropped about half of them).
+    HttpServer collector =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    collector.createContext(
+        "/v1/traces",
+        exchange -> {
+          try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            Thread.sleep(50);
+            exchange.sendResponseHeaders(200, -1);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    collector.start();
+    System.setProperty("otel.traces.exporter", "otlp");
+    System.setProperty("otel.exporter.otlp.protocol", "http/protobuf");
+    System.setProperty(
+        "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort());
+    AtomicLong exported = new AtomicLong();
+    int threads = 8;
+    int spansPerThread = 2_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (OpenTelemetrySdk sdk =
+        SpanlinksTelemetry.autoConfigure(
+            1000,
+            builder ->
+                builder.addSpanExporterCustomizer(
+                    (exporter, config) -> new CountingExporter(exporter, exported)))) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> closes = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        closes.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  BatchTracer batchTracer =
+                      new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 1000, false));
+                  var tracer = sdk.getTracer("test");
+                  for (int n = 0; n < spansPerThread; n++) {
+                    tracer.spanBuilder("process orders").startSpan().end();
+                    batchTracer.spanEnded();
+                  }
+                  batchTracer.exportEndedSpans();
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> close : closes) {
+        close.get(60, TimeUnit.SECONDS);
+      }
+
+      assertThat(exported.get()).isEqualTo((long) threads * spansPerThread);
+    } finally {
+      pool.shutdownNow();
+      collector.stop(0);
+      List.of("otel.exporter.otlp.protocol", "otel.exporter.otlp.endpoint")
+          .forEach(System::clearProperty);
+    }
+  }
+
+  /** Counts the spans the batch span processor hands to the exporter (dropped ones never are). */
+  private record CountingExporter(SpanExporter delegate, AtomicLong count) implements SpanExporter {
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      count.addAndGet(spans.size());
+      return delegate.export(spans);
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return delegate.flush();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return delegate.shutdown();
     }
   }
 
