@@ -43,8 +43,10 @@ import org.apache.kafka.streams.test.TestRecord;
  * its runs fails unless every traced order was linked exactly once.
  *
  * <p>Every variant is timed by the same rule: start-up from just before Kafka Streams is created
- * until its state is first RUNNING, processing from then until a consumer (read_committed) has read
- * the output of every order. Closing Kafka Streams is outside the clock for all.
+ * until its main consumer first hands it records ({@link FirstRecordsClock}), processing from then
+ * until a consumer (read_committed) has read the output of every order. When the state was first
+ * RUNNING is noted too (the earlier rounds' start of processing). Closing Kafka Streams is outside
+ * the clock for all.
  */
 final class EndToEnd {
   static final int PARTITIONS = 3;
@@ -53,6 +55,9 @@ final class EndToEnd {
    * One timed run.
    *
    * @param otlp what the receiver took (spanlinks only, else null)
+   * @param startupNanos from just before Kafka Streams was created until it first took records
+   * @param processingNanos from then until every order's output was read
+   * @param runningNanos from just before Kafka Streams was created until it was first RUNNING
    * @param exportWaitNanos the stream thread's time blocked on the exporter (spanlinks only)
    * @param receiverCpuNanos the CPU time the receiver's JVM spent in the run (spanlinks only): CPU
    *     a collector elsewhere would spend, taken here from the same two cores
@@ -60,6 +65,7 @@ final class EndToEnd {
   record Run(
       long startupNanos,
       long processingNanos,
+      long runningNanos,
       long batches,
       long orders,
       OtlpLinkReceiver.Counts otlp,
@@ -202,6 +208,7 @@ final class EndToEnd {
     return new Run(
         run.startupNanos(),
         run.processingNanos(),
+        run.runningNanos(),
         run.batches(),
         run.orders(),
         counts,
@@ -214,6 +221,7 @@ final class EndToEnd {
       throws Exception {
     createTopic(outTopic, Map.of());
     try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
+      FirstRecordsClock.reset();
       long start = System.nanoTime();
       try (Started app = starter.start()) {
         AtomicLong runningAt = new AtomicLong();
@@ -233,8 +241,14 @@ final class EndToEnd {
         long end = System.nanoTime();
         watcher.interrupt();
         watcher.join();
-        long running = runningAt.get() == 0 ? start : runningAt.get();
-        return new Run(running - start, end - running, batches, seen, null, 0, 0);
+        long running = runningAt.get() == 0 ? end : runningAt.get();
+        long firstRecords = FirstRecordsClock.firstRecordsNanos();
+        if (firstRecords == 0) {
+          throw new IllegalStateException(
+              "No first records noted: is " + FirstRecordsClock.CONFIG + " set?");
+        }
+        return new Run(
+            firstRecords - start, end - firstRecords, running - start, batches, seen, null, 0, 0);
       }
     }
   }
@@ -278,6 +292,7 @@ final class EndToEnd {
     props.put("state.dir", state.toString());
     props.put("auto.offset.reset", "earliest");
     props.put(Variants.DSL_EMIT_INTERVAL, 0L);
+    props.put(FirstRecordsClock.CONFIG, FirstRecordsClock.class.getName());
     return props;
   }
 

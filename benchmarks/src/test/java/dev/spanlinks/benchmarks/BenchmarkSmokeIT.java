@@ -23,7 +23,7 @@ class BenchmarkSmokeIT {
   private static final Pattern EXPORT_ROW =
       Pattern.compile(
           "\\| (\\d+) \\| ([^|]+) \\| [^|]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d,]+ \\| ([\\d,]+) \\|"
-              + " ([\\d,]+) \\| [^|]+ \\| [^|]+ \\| [^|]+ \\|");
+              + " ([\\d,]+) \\| [^|]+ \\| [^|]+ \\| [^|]+ \\| [\\d.]+ \\|");
 
   @Test
   void shouldRunEveryBenchmarkWithExportAtATinyScale() {
@@ -56,6 +56,8 @@ class BenchmarkSmokeIT {
         .contains("plain consumer (ceiling), median:")
         .containsPattern("spanlinks / baseline throughput, per pair: \\[[\\d.]+x\\]; min")
         .containsPattern("median start-up: baseline [\\d.]+ s")
+        .containsPattern(
+            "earlier rounds' clock \\(processing from the first RUNNING\\): median [\\d.]+x")
         .containsPattern("\\| close latency p99 \\| [\\d,]+ ms \\|")
         .containsPattern("\\| OTLP bytes per link \\| [\\d.]+ \\|")
         .containsPattern("\\| stream threads blocked on export \\| [\\d.]+ s \\|");
