@@ -297,6 +297,12 @@ public final class BatchConfig extends AbstractConfig {
     }
   }
 
+  /**
+   * Reads spanlinks' settings from {@code props}; every other key is kept and passed to Kafka
+   * Streams by {@link #streamsProperties()}.
+   *
+   * @throws ConfigException when a setting is invalid or two of the four topics are the same
+   */
   public BatchConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
     Set<String> topics =
@@ -328,18 +334,22 @@ public final class BatchConfig extends AbstractConfig {
     return new ConfigDef(CONFIG_DEF);
   }
 
+  /** The Kafka Streams {@code application.id}. */
   public String applicationId() {
     return getString(APPLICATION_ID_CONFIG);
   }
 
+  /** The input topic ({@value #ORDERS_TOPIC_CONFIG}). */
   public String ordersTopic() {
     return getString(ORDERS_TOPIC_CONFIG);
   }
 
+  /** The output topic of closed batches ({@value #BATCHES_TOPIC_CONFIG}). */
   public String batchesTopic() {
     return getString(BATCHES_TOPIC_CONFIG);
   }
 
+  /** The topic that late records go to ({@value #LATE_TOPIC_CONFIG}). */
   public String lateTopic() {
     return getString(LATE_TOPIC_CONFIG);
   }
@@ -353,26 +363,38 @@ public final class BatchConfig extends AbstractConfig {
     return configured == null ? Names.DEAD_LETTER_TOPIC : configured.toString();
   }
 
+  /** The length of a batch window, in milliseconds ({@value #WINDOW_SIZE_MS_CONFIG}). */
   public long windowSizeMs() {
     return getLong(WINDOW_SIZE_MS_CONFIG);
   }
 
+  /** How long after its end a window still takes records ({@value #WINDOW_GRACE_MS_CONFIG}). */
   public long windowGraceMs() {
     return getLong(WINDOW_GRACE_MS_CONFIG);
   }
 
+  /**
+   * How long a task may see no input before wall-clock time stands in for stream time, so the last
+   * window of a quiet topic closes ({@value #IDLE_CLOSE_MS_CONFIG}).
+   */
   public long idleCloseMs() {
     return getLong(IDLE_CLOSE_MS_CONFIG);
   }
 
+  /**
+   * How often due windows are checked for on the wall clock ({@value
+   * #CLOSE_CHECK_INTERVAL_MS_CONFIG}).
+   */
   public long closeCheckIntervalMs() {
     return getLong(CLOSE_CHECK_INTERVAL_MS_CONFIG);
   }
 
+  /** Most links on one span before links go to chunk spans ({@value #LINKS_PER_SPAN_CONFIG}). */
   public int linksPerSpan() {
     return getInt(LINKS_PER_SPAN_CONFIG);
   }
 
+  /** How far ahead of the wall clock an event time may be ({@value #MAX_FUTURE_MS_CONFIG}). */
   public long maxFutureMs() {
     return getLong(MAX_FUTURE_MS_CONFIG);
   }
@@ -387,6 +409,9 @@ public final class BatchConfig extends AbstractConfig {
     return LinkAttributes.fromConfig(getString(LINK_ATTRIBUTES_CONFIG));
   }
 
+  /**
+   * The longest wait for Kafka Streams to close on shutdown ({@value #CLOSE_TIMEOUT_MS_CONFIG}).
+   */
   public long closeTimeoutMs() {
     return getLong(CLOSE_TIMEOUT_MS_CONFIG);
   }
