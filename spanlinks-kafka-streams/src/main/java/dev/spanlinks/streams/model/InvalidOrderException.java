@@ -10,6 +10,9 @@ import org.apache.kafka.common.errors.SerializationException;
 public final class InvalidOrderException extends SerializationException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param reason what is wrong with the record, for the dead-letter topic and the log
+   */
   public InvalidOrderException(String reason) {
     super(reason);
   }

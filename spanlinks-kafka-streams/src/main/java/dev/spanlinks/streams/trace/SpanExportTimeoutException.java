@@ -8,6 +8,9 @@ package dev.spanlinks.streams.trace;
 public final class SpanExportTimeoutException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param timeoutMs how long the exporter was waited for ({@code spanlinks.export.timeout.ms})
+   */
   public SpanExportTimeoutException(long timeoutMs) {
     super(
         "The span exporter did not take the closing batches' spans within "
