@@ -130,8 +130,25 @@ final class BatchAccumulator {
     return orders;
   }
 
-  /** The output record's timestamp, like a Kafka windowed aggregate: the latest order's. */
-  long maxEventTimeMs() {
-    return maxEventTimeMs;
+  /**
+   * The output record's timestamp, like a Kafka windowed aggregate: the latest order's; the window
+   * start when no stored order could be read (each unreadable block is counted in {@code
+   * spanlinks.store.failures}), never a timestamp the producer refuses.
+   */
+  long timestampMs() {
+    return orders == 0 ? windowStartMs : maxEventTimeMs;
+  }
+
+  /**
+   * An upper bound of the batch record's JSON, in bytes, without writing it: the batch key's and
+   * every total's key at six bytes a character (JSON's escape of a control character), the rest at
+   * its widest.
+   */
+  long jsonBytesBound() {
+    long bytes = 640 + 6L * batchKey.length();
+    for (String totalKey : totals.keySet()) {
+      bytes += 64 + 6L * totalKey.length();
+    }
+    return bytes;
   }
 }

@@ -36,6 +36,9 @@ public final class BatchConfig extends AbstractConfig {
   public static final String LINKS_PER_SPAN_CONFIG = "spanlinks.links.per.span";
   public static final String REVERSE_LINKS_CONFIG = "spanlinks.reverse.links";
   public static final String MAX_FUTURE_MS_CONFIG = "spanlinks.max.future.ms";
+  public static final String MAX_PAST_MS_CONFIG = "spanlinks.max.past.ms";
+  public static final String BATCH_KEY_MAX_BYTES_CONFIG = "spanlinks.batch.key.max.bytes";
+  public static final String RECORD_MAX_BYTES_CONFIG = "spanlinks.record.max.bytes";
   public static final String BATCH_IDS_NAMESPACE_CONFIG = "spanlinks.batch.ids.namespace";
   public static final String EXPORT_TIMEOUT_MS_CONFIG = "spanlinks.export.timeout.ms";
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
@@ -65,6 +68,15 @@ public final class BatchConfig extends AbstractConfig {
 
   /** spanlinks' default {@code commit.interval.ms}: see {@link #streamsProperties()}. */
   static final long DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
+  /** Kafka's default {@code max.message.bytes} and {@code max.request.size}: 1 MiB. */
+  public static final int DEFAULT_RECORD_MAX_BYTES = 1_048_576;
+
+  /**
+   * The smallest record limit spanlinks runs with: a batch record with its largest key and all its
+   * totals, or an order's changelog entry with the largest key, id and link attributes, must fit.
+   */
+  public static final int MIN_RECORD_MAX_BYTES = 256 * 1024;
 
   /** More links per span than this makes single OTLP requests too large for collectors. */
   static final int MAX_LINKS_PER_SPAN = 10_000;
@@ -152,6 +164,38 @@ public final class BatchConfig extends AbstractConfig {
                   + " or below the brokers' message.timestamp.after.max.ms (1 h by default): batch"
                   + " and changelog records carry event times, and a broker rejects records"
                   + " further ahead than that.")
+          .define(
+              MAX_PAST_MS_CONFIG,
+              Type.LONG,
+              Long.MAX_VALUE,
+              ConfigDef.Range.atLeast(0),
+              Importance.LOW,
+              "Orders whose event time is further behind the wall clock go to the dead-letter"
+                  + " topic. Brokers refuse records older than message.timestamp.before.max.ms"
+                  + " (no limit by default), and late and batch records carry event times. 'run'"
+                  + " lowers this to the brokers' and topics' limit at start-up.")
+          .define(
+              BATCH_KEY_MAX_BYTES_CONFIG,
+              Type.INT,
+              1024,
+              ConfigDef.Range.between(1, 64 * 1024),
+              Importance.LOW,
+              "Longest batch key, in bytes of UTF-8. A record with a longer key goes to the"
+                  + " dead-letter topic: the key is stored with every block of its batch and"
+                  + " written twice in each batch record (JSON escapes a control character in six"
+                  + " bytes), so an unbounded key is a record the broker refuses at the close.")
+          .define(
+              RECORD_MAX_BYTES_CONFIG,
+              Type.INT,
+              DEFAULT_RECORD_MAX_BYTES,
+              ConfigDef.Range.atLeast(MIN_RECORD_MAX_BYTES),
+              Importance.LOW,
+              "Largest record spanlinks writes (batch, late, dead-letter, repartition and"
+                  + " changelog records). 'run' lowers it at start-up to the smallest of the"
+                  + " producer's max.request.size, the batches, late and dead-letter topics'"
+                  + " max.message.bytes and the brokers' message.max.bytes (internal topics)."
+                  + " An input whose copies would not fit goes to the dead-letter topic; a dead"
+                  + " letter that would not fit keeps its reason headers and a truncated value.")
           .define(
               BATCH_IDS_NAMESPACE_CONFIG,
               Type.STRING,
@@ -399,6 +443,21 @@ public final class BatchConfig extends AbstractConfig {
     return getLong(MAX_FUTURE_MS_CONFIG);
   }
 
+  /** How far behind the wall clock an event time may be ({@value #MAX_PAST_MS_CONFIG}). */
+  public long maxPastMs() {
+    return getLong(MAX_PAST_MS_CONFIG);
+  }
+
+  /** The longest batch key, in UTF-8 bytes ({@value #BATCH_KEY_MAX_BYTES_CONFIG}). */
+  public int batchKeyMaxBytes() {
+    return getInt(BATCH_KEY_MAX_BYTES_CONFIG);
+  }
+
+  /** The largest record spanlinks writes ({@value #RECORD_MAX_BYTES_CONFIG}). */
+  public int recordMaxBytes() {
+    return getInt(RECORD_MAX_BYTES_CONFIG);
+  }
+
   /** What batch ids derive from besides batch key and window: the application id by default. */
   String batchIdsNamespace() {
     String namespace = getString(BATCH_IDS_NAMESPACE_CONFIG);
@@ -426,6 +485,16 @@ public final class BatchConfig extends AbstractConfig {
 
   long exportTimeoutMs() {
     return getLong(EXPORT_TIMEOUT_MS_CONFIG);
+  }
+
+  /** The same settings, with {@code settings} in place of the ones they name. */
+  public BatchConfig withSettings(Map<String, ?> settings) {
+    if (settings.isEmpty()) {
+      return this;
+    }
+    Map<String, Object> props = new HashMap<>(originals());
+    props.putAll(settings);
+    return new BatchConfig(props);
   }
 
   /** The same settings, with batch ids derived from {@code partition} whatever the task's. */
@@ -499,6 +568,8 @@ public final class BatchConfig extends AbstractConfig {
         DeadLetterHandler.class.getName());
     defaults.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+    defaults.put(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     Properties properties = new Properties();
     properties.putAll(defaults);
     properties.putAll(originals());

@@ -21,10 +21,13 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * Builds the spanlinks topology. Tests, generated docs and the runner all call {@link #build}.
  *
  * <pre>
- * orders ── orders-source ── capture-order ── close-windows ──┬── order-batches-sink ── order-batches
- *   │ (invalid: dead-letter handler)               │ stores   └── orders-late-sink ──── orders-late
- *   └──────────────────────────► orders-dlq        batch-contributions, window-progress
+ * orders ── orders-source ── admit-order ── capture-order ── close-windows ──┬── order-batches-sink
+ *   │ (invalid, or its writes would not fit: dead-letter handler)     │ stores └── orders-late-sink
+ *   └──────────────────────────► orders-dlq           batch-contributions, window-progress
  * </pre>
+ *
+ * <p>{@code admit-order} holds each order to the brokers' limits ({@link WriteLimits}) before
+ * anything is written for it: batch key length, event time, header size.
  *
  * <p>With {@code spanlinks.repartition.by.key}, two steps come between the source and {@code
  * capture-order}: {@code mark-source-position} notes each order's input partition and offset in its
@@ -65,6 +68,11 @@ public final class BatchTopology {
       orders =
           orders.selectKey((key, order) -> order.batchKey(), Named.as(Names.BATCH_KEY_FROM_VALUE));
     }
+    WriteLimits limits = WriteLimits.of(config);
+    orders =
+        orders.processValues(
+            () -> new AdmitOrderProcessor(limits, config.applicationId()),
+            Named.as(Names.ADMIT_ORDER));
     if (config.repartitionByKey()) {
       orders =
           orders
@@ -81,7 +89,7 @@ public final class BatchTopology {
         () ->
             new CaptureOrderProcessor(
                 openTelemetry.getPropagators().getTextMapPropagator(),
-                config.maxFutureMs(),
+                config.applicationId(),
                 config.repartitionByKey()),
         Named.as(Names.CAPTURE_ORDER));
 

@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.internals.InputFormat;
 import dev.spanlinks.streams.trace.internals.KafkaHeadersGetter;
@@ -23,29 +22,27 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class CaptureOrderProcessor
     extends ContextualProcessor<String, Order, String, CapturedOrder> {
   private final TextMapPropagator propagator;
-  private final long maxFutureMs;
+  private final String applicationId;
   private final boolean repartitioned;
 
   /**
    * @param repartitioned true when orders arrive through the repartition by batch key: their input
    *     position is then in the {@link SourcePosition} headers
    */
-  CaptureOrderProcessor(TextMapPropagator propagator, long maxFutureMs, boolean repartitioned) {
+  CaptureOrderProcessor(TextMapPropagator propagator, String applicationId, boolean repartitioned) {
     this.propagator = propagator;
-    this.maxFutureMs = maxFutureMs;
+    this.applicationId = applicationId;
     this.repartitioned = repartitioned;
   }
 
   /**
-   * @throws InvalidOrderException for an event time too far ahead of the wall clock; the processing
-   *     exception handler dead-letters the record
+   * @throws dev.spanlinks.streams.model.InvalidOrderException when the broker refused a write for
+   *     this record before ({@link RefusedWrites}); the processing exception handler dead-letters
+   *     the record
    */
   @Override
   public void process(Record<String, Order> record) {
-    if (record.timestamp() - context().currentSystemTimeMs() > maxFutureMs) {
-      throw new InvalidOrderException(
-          "event time is more than " + maxFutureMs + " ms ahead of the clock");
-    }
+    RefusedWrites.check(applicationId, context());
     Context extracted =
         propagator.extract(Context.root(), record.headers(), KafkaHeadersGetter.INSTANCE);
     SpanContext spanContext = Span.fromContext(extracted).getSpanContext();

@@ -2,6 +2,7 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.OpenBlocks;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -358,18 +360,57 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
+  /**
+   * The batch record as it goes out: whole, unless its totals would take it past the record limit
+   * (thousands of distinct currencies or sum keys in one batch). Then it goes without them, counted
+   * in {@code spanlinks.store.failures} and logged: a record the broker refuses would fail the
+   * close on every restart. The batch key's length is bounded at the edge, so nothing else can
+   * grow.
+   */
+  private OrderBatch withinRecordLimit(BatchAccumulator batch, OrderBatch value) {
+    long headroom = config.recordMaxBytes() - WriteLimits.RECORD_OVERHEAD_BYTES - 256L;
+    long keyBytes = WriteLimits.utf8Length(value.batchKey());
+    if (batch.jsonBytesBound() + keyBytes <= headroom
+        || OrderJson.toJson(value).length + keyBytes <= headroom) {
+      return value;
+    }
+    metrics.totalsOmitted();
+    log.error(
+        "Left the totals out of a batch record: with them it would pass the record limit ({})."
+            + " batchKey=[{}] windowStart=[{}] totals=[{}]",
+        BatchConfig.RECORD_MAX_BYTES_CONFIG,
+        value.batchKey().length() > 80
+            ? value.batchKey().substring(0, 80) + "..."
+            : value.batchKey(),
+        value.windowStart(),
+        value.totals().size());
+    return new OrderBatch(
+        value.batchKey(),
+        value.windowStart(),
+        value.windowEnd(),
+        value.orderCount(),
+        value.linkedCount(),
+        value.unlinkedCount(),
+        value.duplicateCount(),
+        value.linkChunkCount(),
+        new TreeMap<>(),
+        value.traceId(),
+        value.spanId(),
+        value.partition());
+  }
+
   @SuppressWarnings("try") // the scope makes the batch span current for the forward
   private void emit(BatchAccumulator batch) {
     if (batch == null) {
       return;
     }
     Span batchSpan = batch.finishSpans();
-    OrderBatch value = batch.toOrderBatch(batchSpan.getSpanContext());
+    OrderBatch value = withinRecordLimit(batch, batch.toOrderBatch(batchSpan.getSpanContext()));
     Headers headers = new RecordHeaders();
     try (Scope ignored = batchSpan.makeCurrent()) {
       propagator.inject(Context.current(), headers, KafkaHeadersSetter.INSTANCE);
       forward(
-          new Record<String, Object>(batch.batchKey(), value, batch.maxEventTimeMs(), headers),
+          new Record<String, Object>(batch.batchKey(), value, batch.timestampMs(), headers),
           Names.ORDER_BATCHES_SINK);
     } finally {
       batchSpan.end();

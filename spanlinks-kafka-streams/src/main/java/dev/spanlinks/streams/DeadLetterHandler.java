@@ -7,12 +7,20 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -20,27 +28,44 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends records that are not valid orders to the dead-letter topic through Kafka Streams' own
- * dead-letter-queue support (KIP-1034): the handler returns the dead-letter record, and Kafka
- * Streams produces it within the task's transaction. Most invalid orders fail in the source's
- * deserializers; a few rules need the processing context (the wall clock) and fail in a processor:
- * both paths end here.
+ * The failure boundary of each record: whatever fails on one input record (its deserializers, a
+ * {@link RecordReader}, validation, the capture step) sends that record to the dead-letter topic
+ * through Kafka Streams' own dead-letter-queue support (KIP-1034), and processing goes on. The
+ * handler returns the dead-letter record, and Kafka Streams produces it within the task's
+ * transaction.
+ *
+ * <p>Only faults of the infrastructure stop a stream thread: a {@link StreamsException} (state
+ * store I/O, a fenced producer, a lost task), a span export past its timeout ({@link
+ * SpanExportTimeoutException}), an error outside any input record (a punctuator), and a write the
+ * broker refuses for a reason that is not the record's own (it answers {@code RETRY} for a
+ * retriable one, as Kafka's default does).
  *
  * <p>The dead-letter record keeps the original key, value, timestamp and headers, and adds the
- * standard {@code __streams.errors.*} headers. A timestamp ahead of the wall clock (an order from
- * the far future) becomes the time of dead-lettering: brokers reject records more than {@code
- * message.timestamp.after.max.ms} (one hour by default) ahead, which would stop the application.
- * {@code __streams.errors.message} is the reason. An {@link InvalidOrderException} is bad input:
- * processing resumes. Any other exception is a bug: the record is still dead-lettered, then the
- * application stops.
+ * standard {@code __streams.errors.*} headers; {@code __streams.errors.message} is the reason. It
+ * always fits the broker's limits ({@link WriteLimits}): a timestamp ahead of the wall clock (an
+ * order from the far future) becomes the time of dead-lettering, and one behind what the brokers
+ * keep the oldest they take; a record too large keeps its reason headers and as much of its value
+ * (then key) as fits, and header {@value #HEADER_TRUNCATED} says what was cut. An {@link
+ * InvalidOrderException} is ordinary bad input: a rate-limited warning; anything else is logged
+ * with its stack trace (rate-limited too), and the dead letter carries the stack trace.
+ *
+ * <p>A write the broker refuses because of the record itself (too large, a timestamp out of its
+ * range) goes to the dead-letter topic in its place; a dead letter that is refused is counted and
+ * logged. Under exactly-once such a refusal aborts the transaction: the input record whose write
+ * was refused is remembered ({@link RefusedWrites}), and when the task processes it again it is
+ * dead-lettered before anything is written for it.
  */
 public final class DeadLetterHandler
-    implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+    implements DeserializationExceptionHandler,
+        ProcessingExceptionHandler,
+        ProductionExceptionHandler {
   static final String HEADER_EXCEPTION = "__streams.errors.exception";
   static final String HEADER_MESSAGE = "__streams.errors.message";
   static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
@@ -48,12 +73,35 @@ public final class DeadLetterHandler
   static final String HEADER_PARTITION = "__streams.errors.partition";
   static final String HEADER_OFFSET = "__streams.errors.offset";
 
+  /**
+   * On a dead letter cut to fit: what was cut and how large it was ({@code value=1200000} and so
+   * on, comma-separated).
+   */
+  static final String HEADER_TRUNCATED = "spanlinks.dead.letter.truncated";
+
+  /** The longest reason and stack trace a dead letter carries, in characters. */
+  static final int MAX_REASON_CHARS = 1_000;
+
+  static final int MAX_STACKTRACE_CHARS = 8_000;
+
   private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
 
   /** Shared by the handlers of every stream thread: one stream of warnings for the process. */
   private static final RateLimitedWarning INVALID_ORDER =
       new RateLimitedWarning(
           log, "Dead-lettering invalid order. topic=[{}] partition=[{}] offset=[{}] reason=[{}]");
+
+  private static final RateLimitedWarning FAILED_RECORD =
+      new RateLimitedWarning(
+          log,
+          "Dead-lettering a record that failed with an unexpected error; processing goes on."
+              + " topic=[{}] partition=[{}] offset=[{}] error=[{}]");
+
+  private static final RateLimitedWarning REFUSED_WRITE =
+      new RateLimitedWarning(
+          log,
+          "The broker refused a record spanlinks wrote; {}. topic=[{}] source=[{}-{}@{}]"
+              + " error=[{}]");
 
   /**
    * Where the handler finds the application's OpenTelemetry instance, to count dead letters: Kafka
@@ -64,6 +112,9 @@ public final class DeadLetterHandler
   private static final AtomicBoolean NO_METRICS_SAID = new AtomicBoolean();
 
   private String deadLetterTopic;
+  private String applicationId;
+  private int recordMaxBytes;
+  private long maxPastMs;
   private SpanlinksMetrics metrics;
 
   /**
@@ -81,6 +132,12 @@ public final class DeadLetterHandler
               + " must name a topic: without it invalid orders would be dropped silently");
     }
     deadLetterTopic = topic.toString();
+    applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
+    recordMaxBytes =
+        (int)
+            number(
+                configs, BatchConfig.RECORD_MAX_BYTES_CONFIG, BatchConfig.DEFAULT_RECORD_MAX_BYTES);
+    maxPastMs = number(configs, BatchConfig.MAX_PAST_MS_CONFIG, Long.MAX_VALUE);
     Object openTelemetry = configs.get(OPEN_TELEMETRY_CONFIG);
     if (!(openTelemetry instanceof OpenTelemetry) && NO_METRICS_SAID.compareAndSet(false, true)) {
       log.warn(
@@ -94,15 +151,23 @@ public final class DeadLetterHandler
             openTelemetry instanceof OpenTelemetry given ? given : OpenTelemetry.noop());
   }
 
+  private static long number(Map<String, ?> configs, String key, long defaultValue) {
+    Object value = configs.get(key);
+    return value == null ? defaultValue : Long.parseLong(value.toString().trim());
+  }
+
+  /** Every deserialization failure is the record's own: dead-letter it and go on. */
   @Override
   public DeserializationExceptionHandler.Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-    List<ProducerRecord<byte[], byte[]>> deadLetter =
+    return DeserializationExceptionHandler.Response.resume(
         deadLetterAndCount(
-            record.key(), record.value(), record.headers(), record.timestamp(), context, exception);
-    return exception instanceof InvalidOrderException
-        ? DeserializationExceptionHandler.Response.resume(deadLetter)
-        : DeserializationExceptionHandler.Response.fail(deadLetter);
+            record.key(),
+            record.value(),
+            record.headers(),
+            record.timestamp(),
+            context,
+            exception));
   }
 
   @Override
@@ -113,22 +178,101 @@ public final class DeadLetterHandler
       log.error("{}", exception.getMessage());
       return ProcessingExceptionHandler.Response.fail();
     }
+    if (exception instanceof StreamsException) {
+      // Kafka Streams' own: a state store that cannot be read or written, a lost task. Not the
+      // record's fault, and dead-lettering it would lose an order that is fine.
+      log.error("Stopping after an infrastructure error", exception);
+      return ProcessingExceptionHandler.Response.fail();
+    }
     if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
       // Not caused by an input record (a punctuator failed, say): nothing to dead-letter.
       log.error("Stopping after an error outside of any input record", exception);
       return ProcessingExceptionHandler.Response.fail();
     }
-    List<ProducerRecord<byte[], byte[]>> deadLetter =
+    return ProcessingExceptionHandler.Response.resume(
         deadLetterAndCount(
             context.sourceRawKey(),
             context.sourceRawValue(),
             context.headers(),
             context.timestamp(),
             context,
-            exception);
-    return exception instanceof InvalidOrderException
-        ? ProcessingExceptionHandler.Response.resume(deadLetter)
-        : ProcessingExceptionHandler.Response.fail(deadLetter);
+            exception));
+  }
+
+  /**
+   * A write the broker or the producer refused. Refusals of the record itself go to the dead-letter
+   * topic in its place; see the class comment for exactly-once.
+   */
+  @Override
+  public ProductionExceptionHandler.Response handleError(
+      ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+    if (!isRefusalOfTheRecord(exception)) {
+      return exception instanceof RetriableException
+          ? ProductionExceptionHandler.Response.retry()
+          : ProductionExceptionHandler.Response.fail();
+    }
+    metrics.refusedWrite();
+    if (context.topic() != null && context.offset() >= 0) {
+      RefusedWrites.remember(
+          applicationId, context.topic(), context.partition(), context.offset(), reason(exception));
+    }
+    if (record.topic().equals(deadLetterTopic)) {
+      REFUSED_WRITE.warn(
+          "a dead letter cannot be written anywhere, dropped it",
+          record.topic(),
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          exception.toString());
+      return ProductionExceptionHandler.Response.resume();
+    }
+    REFUSED_WRITE.warn(
+        "wrote it to the dead-letter topic instead",
+        record.topic(),
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        exception.toString());
+    return ProductionExceptionHandler.Response.resume(
+        List.of(
+            deadLetter(
+                record.key(),
+                record.value(),
+                record.headers(),
+                record.timestamp() == null ? System.currentTimeMillis() : record.timestamp(),
+                context,
+                exception,
+                false)));
+  }
+
+  /** A value that cannot be serialized: spanlinks' own serializers do not fail on any value. */
+  @Override
+  @SuppressWarnings("rawtypes") // the interface's own signature
+  public ProductionExceptionHandler.Response handleSerializationError(
+      ErrorHandlerContext context,
+      ProducerRecord record,
+      Exception exception,
+      ProductionExceptionHandler.SerializationExceptionOrigin origin) {
+    metrics.refusedWrite();
+    REFUSED_WRITE.warn(
+        "its " + origin.name().toLowerCase(Locale.ROOT) + " could not be serialized",
+        record.topic(),
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        exception.toString());
+    return ProductionExceptionHandler.Response.resume();
+  }
+
+  /**
+   * The broker's or producer's refusals of one record, whatever the others: its size or its
+   * timestamp. Anything else (authorization, a lost broker, a fenced producer) is not the record's.
+   */
+  static boolean isRefusalOfTheRecord(Exception exception) {
+    return exception instanceof RecordTooLargeException
+        || exception instanceof RecordBatchTooLargeException
+        || exception instanceof InvalidTimestampException
+        || exception instanceof InvalidRecordException;
   }
 
   /** The dead-letter record of one input, counted and logged; bad input gets no stack trace. */
@@ -141,24 +285,17 @@ public final class DeadLetterHandler
       Exception exception) {
     boolean badInput = exception instanceof InvalidOrderException;
     metrics.deadLettered();
-    logOutcome(context, exception, badInput);
+    if (badInput) {
+      INVALID_ORDER.warn(context.topic(), context.partition(), context.offset(), reason(exception));
+    } else {
+      FAILED_RECORD.warn(
+          context.topic(), context.partition(), context.offset(), exception.toString(), exception);
+    }
     return List.of(deadLetter(key, value, headers, timestamp, context, exception, !badInput));
   }
 
-  private static void logOutcome(
-      ErrorHandlerContext context, Exception exception, boolean badInput) {
-    if (badInput) {
-      INVALID_ORDER.warn(
-          context.topic(), context.partition(), context.offset(), exception.getMessage());
-    } else {
-      log.error(
-          "Unexpected error on a record; dead-lettered it and stopping. topic=[{}]"
-              + " partition=[{}] offset=[{}]",
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          exception);
-    }
+  private static String reason(Exception exception) {
+    return truncate(String.valueOf(exception.getMessage()), MAX_REASON_CHARS);
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(
@@ -169,19 +306,75 @@ public final class DeadLetterHandler
       ErrorHandlerContext context,
       Exception exception,
       boolean withStackTrace) {
-    Headers headers = new RecordHeaders(original == null ? new Header[0] : original.toArray());
-    add(headers, HEADER_EXCEPTION, exception.getClass().getName());
-    add(headers, HEADER_MESSAGE, String.valueOf(exception.getMessage()));
+    Headers reasons = new RecordHeaders();
+    add(reasons, HEADER_EXCEPTION, exception.getClass().getName());
+    add(reasons, HEADER_MESSAGE, reason(exception));
     if (withStackTrace) {
       StringWriter trace = new StringWriter();
       exception.printStackTrace(new PrintWriter(trace));
-      add(headers, HEADER_STACKTRACE, trace.toString());
+      add(reasons, HEADER_STACKTRACE, truncate(trace.toString(), MAX_STACKTRACE_CHARS));
     }
-    add(headers, HEADER_TOPIC, String.valueOf(context.topic()));
-    add(headers, HEADER_PARTITION, Integer.toString(context.partition()));
-    add(headers, HEADER_OFFSET, Long.toString(context.offset()));
-    long notInTheFuture = Math.min(timestamp, System.currentTimeMillis());
-    return new ProducerRecord<>(deadLetterTopic, null, notInTheFuture, key, value, headers);
+    add(reasons, HEADER_TOPIC, String.valueOf(context.topic()));
+    add(reasons, HEADER_PARTITION, Integer.toString(context.partition()));
+    add(reasons, HEADER_OFFSET, Long.toString(context.offset()));
+    Parts parts = fitted(original, reasons, key, value, recordMaxBytes);
+    return new ProducerRecord<>(
+        deadLetterTopic,
+        null,
+        writableTimestamp(timestamp, System.currentTimeMillis()),
+        parts.key(),
+        parts.value(),
+        parts.headers());
+  }
+
+  /**
+   * A timestamp the broker takes: never ahead of the clock, never before 1970 (a producer refuses a
+   * negative one), never older than {@code message.timestamp.before.max.ms}.
+   */
+  long writableTimestamp(long timestamp, long nowMs) {
+    long oldest = maxPastMs >= nowMs ? 0 : nowMs - maxPastMs;
+    return Math.max(oldest, Math.min(timestamp, nowMs));
+  }
+
+  /** A dead letter's key, value and headers. */
+  record Parts(byte[] key, byte[] value, Headers headers) {}
+
+  /**
+   * The dead letter's parts, cut to {@code recordMaxBytes} if need be: the value first, then the
+   * original headers, then the key; the reason headers always stay.
+   */
+  static Parts fitted(
+      Headers original, Headers reasons, byte[] key, byte[] value, int recordMaxBytes) {
+    Headers headers = new RecordHeaders(original == null ? new Header[0] : original.toArray());
+    reasons.forEach(headers::add);
+    long limit = recordMaxBytes - 256L; // room for the truncation header itself
+    if (WriteLimits.recordBytes(key, value, headers) <= limit) {
+      return new Parts(key, value, headers);
+    }
+    List<String> cut = new ArrayList<>();
+    if (WriteLimits.recordBytes(key, null, headers) > limit && original != null) {
+      // Key and headers alone are too large: the original headers go, the reasons stay.
+      cut.add("headers=" + original.toArray().length);
+      headers = new RecordHeaders(reasons.toArray());
+    }
+    byte[] fittedValue = value;
+    long withoutValue = WriteLimits.recordBytes(key, null, headers);
+    if (value != null && withoutValue + value.length > limit) {
+      fittedValue = Arrays.copyOf(value, (int) Math.max(0, limit - withoutValue));
+      cut.add("value=" + value.length);
+    }
+    byte[] fittedKey = key;
+    long withoutKey = WriteLimits.recordBytes(null, fittedValue, headers);
+    if (key != null && withoutKey + key.length > limit) {
+      fittedKey = Arrays.copyOf(key, (int) Math.max(0, limit - withoutKey));
+      cut.add("key=" + key.length);
+    }
+    add(headers, HEADER_TRUNCATED, String.join(",", cut));
+    return new Parts(fittedKey, fittedValue, headers);
+  }
+
+  private static String truncate(String text, int maxChars) {
+    return text.length() <= maxChars ? text : text.substring(0, maxChars) + "...";
   }
 
   private static void add(Headers headers, String key, String value) {

@@ -62,12 +62,14 @@ public final class LinkedWindows {
       OpenTelemetry openTelemetry) {
     Map<String, KStream<String, Object>> outputs =
         records
-            .process(() -> new ReadRecordProcessor<>(reader), Named.as(Names.READ_RECORD))
+            .process(
+                () -> new ReadRecordProcessor<>(reader, WriteLimits.of(config)),
+                Named.as(Names.READ_RECORD))
             .process(
                 () ->
                     new CaptureOrderProcessor(
                         openTelemetry.getPropagators().getTextMapPropagator(),
-                        config.maxFutureMs(),
+                        config.applicationId(),
                         false),
                 Named.as(Names.CAPTURE_ORDER))
             .process(new CloseWindows(config, openTelemetry), Named.as(Names.CLOSE_WINDOWS))
@@ -99,12 +101,16 @@ public final class LinkedWindows {
       OpenTelemetry openTelemetry,
       String... parentNames) {
     topology.addProcessor(
-        Names.READ_RECORD, () -> new ReadRecordProcessor<K, V>(reader), parentNames);
+        Names.READ_RECORD,
+        () -> new ReadRecordProcessor<K, V>(reader, WriteLimits.of(config)),
+        parentNames);
     topology.addProcessor(
         Names.CAPTURE_ORDER,
         () ->
             new CaptureOrderProcessor(
-                openTelemetry.getPropagators().getTextMapPropagator(), config.maxFutureMs(), false),
+                openTelemetry.getPropagators().getTextMapPropagator(),
+                config.applicationId(),
+                false),
         Names.READ_RECORD);
     topology.addProcessor(
         Names.CLOSE_WINDOWS, new CloseWindows(config, openTelemetry), Names.CAPTURE_ORDER);

@@ -20,6 +20,9 @@ final class Names {
   /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
   static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
 
+  /** Holds every order to the write limits before anything is written for it. */
+  static final String ADMIT_ORDER = "admit-order";
+
   /** With {@code spanlinks.repartition.by.key}: notes each order's input position. */
   static final String MARK_SOURCE_POSITION = "mark-source-position";
 

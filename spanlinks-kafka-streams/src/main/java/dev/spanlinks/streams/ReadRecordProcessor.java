@@ -12,13 +12,16 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Turns a record of the user's type into an order keyed by its batch key, at its event time, with
  * its headers: the first step of {@link LinkedWindows}. What the reader returns is held to the
- * rules of spanlinks' own orders; a record that breaks one goes to the dead-letter topic.
+ * rules of spanlinks' own orders and to the {@link WriteLimits}; a record that breaks one goes to
+ * the dead-letter topic.
  */
 final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, Order> {
   private final RecordReader<K, V> reader;
+  private final WriteLimits limits;
 
-  ReadRecordProcessor(RecordReader<K, V> reader) {
+  ReadRecordProcessor(RecordReader<K, V> reader, WriteLimits limits) {
     this.reader = reader;
+    this.limits = limits;
   }
 
   @Override
@@ -33,6 +36,10 @@ final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, 
     }
     if (read.batchKey().isBlank()) {
       throw new InvalidOrderException("the batch key is empty");
+    }
+    if (read.sumKey() != null && read.sumKey().length() > BatchedRecord.MAX_KEY_CHARS) {
+      throw new InvalidOrderException(
+          "the sum key is longer than " + BatchedRecord.MAX_KEY_CHARS + " characters");
     }
     checkLinkAttributes(read.linkAttributes());
     BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderJson.monetaryAmount(read.sum());
@@ -50,6 +57,7 @@ final class ReadRecordProcessor<K, V> extends ContextualProcessor<K, V, String, 
             read.eventTime(),
             null,
             read.linkAttributes());
+    limits.admit(read.batchKey(), eventTime, record.headers(), context().currentSystemTimeMs());
     context().forward(record.withKey(read.batchKey()).withValue(order).withTimestamp(eventTime));
   }
 

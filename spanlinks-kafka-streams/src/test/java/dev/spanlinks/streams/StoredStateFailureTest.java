@@ -75,6 +75,30 @@ class StoredStateFailureTest {
     }
   }
 
+  @Test
+  void shouldCloseABatchOfNoReadableOrderAtAValidTimestamp() {
+    try (TopologyFixture fixture = new TopologyFixture(stateDir)) {
+      fixture.send(traced(1).key("us").at("2026-01-15T10:20:00Z"));
+      store(fixture)
+          .put(
+              ContributionStore.blockKey(
+                  new ContributionStore.BatchWindow(WINDOW, "eu"), 1_000_000L),
+              new byte[] {9, 1, 2, 3});
+      fixture.send(traced(2).key("us").at("2026-01-15T11:30:00Z"));
+
+      var unreadable =
+          fixture.batches.readRecordsToList().stream()
+              .filter(record -> record.key().equals("eu"))
+              .toList();
+      assertThat(unreadable).hasSize(1);
+      assertThat(unreadable.get(0).value().orderCount()).isZero();
+      assertThat(unreadable.get(0).getRecordTime())
+          .as("the window start, not Long.MIN_VALUE, which no producer takes")
+          .isEqualTo(Instant.ofEpochMilli(WINDOW));
+      assertThat(storeFailures(fixture, "unreadable_block")).isEqualTo(1);
+    }
+  }
+
   private static KeyValueStore<Bytes, byte[]> store(TopologyFixture fixture) {
     return fixture.driver.getKeyValueStore(Names.CONTRIBUTIONS_STORE);
   }

@@ -18,13 +18,13 @@ import java.util.TreeMap;
  * possible (issue 12): no blocks, no caches, no spans; a map from (window, key) to the orders in
  * arrival order. Time is a long of epoch milliseconds, {@link #NONE} standing for minus infinity.
  *
- * <p>The rules, per record: dead-letter it as its {@link ModelEvent.Verdict} says, or when its
- * event time is more than max.future ahead of the wall clock; else raise stream time (and note the
- * wall clock when it rose), close every window that starts before {@code startOf(min(streamTime,
- * wall) - grace)}, and then route the order late if its window has closed, or store it. On every
- * wall-clock punctuation: after idle.close ms without stream time rising and a quiet gap with no
- * record at all ({@link #QUIET_MS}, or idle.close if shorter), close on the wall clock alone; else
- * close as a record would.
+ * <p>The rules, per record: dead-letter it as its {@link ModelEvent.Verdict} says, when its batch
+ * key is longer than 1,024 bytes of UTF-8, or when its event time is more than max.future ahead of
+ * the wall clock; else raise stream time (and note the wall clock when it rose), close every window
+ * that starts before {@code startOf(min(streamTime, wall) - grace)}, and then route the order late
+ * if its window has closed, or store it. On every wall-clock punctuation: after idle.close ms
+ * without stream time rising and a quiet gap with no record at all ({@link #QUIET_MS}, or
+ * idle.close if shorter), close on the wall clock alone; else close as a record would.
  *
  * <p>{@link Legacy} switches back, one at a time, the rules issue 12 changes, to tell which
  * failures of today's code those changes explain. The spec is the model with none of them.
@@ -39,6 +39,12 @@ final class TopologyModel {
   static final long QUIET_MS = 10_000;
 
   static final String MAX_FUTURE_REASON_FORMAT = "event time is more than %d ms ahead of the clock";
+
+  /** spanlinks.batch.key.max.bytes, by default: a longer key is dead-lettered when read. */
+  static final int BATCH_KEY_MAX_BYTES = 1024;
+
+  static final String BATCH_KEY_REASON_FORMAT =
+      "the batch key is %d bytes of UTF-8, more than spanlinks.batch.key.max.bytes (1024)";
 
   /** The rules as they were before issue 12, for classifying failures only. */
   enum Legacy {
@@ -122,6 +128,11 @@ final class TopologyModel {
     }
     Valid order = (Valid) send.verdict();
     long eventTime = order.createdAtMs() != null ? order.createdAtMs() : send.timestampMs();
+    int keyBytes = order.batchKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (keyBytes > BATCH_KEY_MAX_BYTES) {
+      deadLetter(send, String.format(BATCH_KEY_REASON_FORMAT, keyBytes));
+      return;
+    }
     if (eventTime - wallMs > settings.maxFutureMs()) {
       deadLetter(send, String.format(MAX_FUTURE_REASON_FORMAT, settings.maxFutureMs()));
       return;

@@ -16,6 +16,7 @@ class TopologyNamesTest {
     assertThat(nodeNames(Map.of("application.id", "app")))
         .containsExactlyInAnyOrder(
             Names.ORDERS_SOURCE,
+            Names.ADMIT_ORDER,
             Names.CAPTURE_ORDER,
             Names.CLOSE_WINDOWS,
             Names.ORDER_BATCHES_SINK,
@@ -29,6 +30,7 @@ class TopologyNamesTest {
     assertThat(nodes)
         .contains(
             Names.ORDERS_SOURCE,
+            Names.ADMIT_ORDER,
             Names.MARK_SOURCE_POSITION,
             Names.ORDERS_BY_KEY + "-repartition-sink",
             Names.ORDERS_BY_KEY + "-repartition-source",

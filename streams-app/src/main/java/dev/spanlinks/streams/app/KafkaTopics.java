@@ -26,7 +26,12 @@ final class KafkaTopics {
 
   private KafkaTopics() {}
 
-  static void ensure(BatchConfig config, TopicSettings settings, Duration timeout) {
+  /**
+   * Creates the topics that are missing, then reads the brokers' record limits.
+   *
+   * @return the spanlinks settings the brokers' limits lower ({@link BrokerLimits})
+   */
+  static Map<String, Object> ensure(BatchConfig config, TopicSettings settings, Duration timeout) {
     Properties adminProps = new Properties();
     config.streamsProperties().forEach((key, value) -> adminProps.put(key, value));
     adminProps.keySet().retainAll(AdminClientConfig.configNames());
@@ -48,16 +53,15 @@ final class KafkaTopics {
           missing.add(newTopic(topic, settings));
         }
       }
-      if (missing.isEmpty()) {
-        return;
-      }
-      if (!settings.create()) {
+      if (!missing.isEmpty() && !settings.create()) {
         throw new StartupException(
             "Topics missing and topic creation is off: "
                 + missing.stream().map(NewTopic::name).toList());
       }
+      Map<String, org.apache.kafka.common.KafkaFuture<Void>> creations =
+          missing.isEmpty() ? Map.of() : admin.createTopics(missing).values();
       for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> created :
-          admin.createTopics(missing).values().entrySet()) {
+          creations.entrySet()) {
         try {
           created.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
           log.info("Created topic. topic=[{}]", created.getKey());
@@ -73,6 +77,7 @@ final class KafkaTopics {
           }
         }
       }
+      return BrokerLimits.read(admin, config, timeout);
     } catch (AuthenticationException e) {
       throw StartupException.authenticationFailed(bootstrap, e);
     } catch (KafkaException e) {

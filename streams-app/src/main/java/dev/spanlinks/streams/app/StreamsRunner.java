@@ -52,11 +52,13 @@ public final class StreamsRunner implements AutoCloseable {
    * @throws StartupException when the cluster does not answer or topics cannot be had
    */
   public static StreamsRunner start(
-      BatchConfig config,
+      BatchConfig settings,
       OpenTelemetry openTelemetry,
       TopicSettings topics,
       Duration startupTimeout) {
-    KafkaTopics.ensure(config, topics, startupTimeout);
+    // The brokers' record limits lower the settings that keep every write within them.
+    BatchConfig config =
+        settings.withSettings(KafkaTopics.ensure(settings, topics, startupTimeout));
     Properties properties = config.streamsProperties(openTelemetry);
     if (KafkaMetrics.enabled()) {
       // Under the Java agent (not an SDK of ours) its Kafka instrumentation reports the clients.

@@ -171,8 +171,10 @@ public final class OrderJson {
       throw new InvalidOrderException("amount must not be negative");
     }
     // precision() - scale() and stripTrailingZeros() cost nothing like the arithmetic that huge
-    // exponents make slow or impossible; zero has no digits to count.
-    if (amount.signum() > 0 && amount.precision() - amount.scale() > MAX_AMOUNT_INTEGER_DIGITS) {
+    // exponents make slow or impossible; zero has no digits to count. In long: for 1E+2147483647
+    // (precision 1, scale -2147483647) the int difference overflows to a negative count.
+    if (amount.signum() > 0
+        && (long) amount.precision() - amount.scale() > MAX_AMOUNT_INTEGER_DIGITS) {
       throw new InvalidOrderException(
           "amount must have at most " + MAX_AMOUNT_INTEGER_DIGITS + " digits before the point");
     }

@@ -24,6 +24,7 @@ public final class SpanlinksMetrics {
   private static final Attributes AMOUNT_OUT_OF_RANGE =
       Attributes.of(REASON, "amount_out_of_range");
   private static final Attributes UNREADABLE_BLOCK = Attributes.of(REASON, "unreadable_block");
+  private static final Attributes TOTALS_OMITTED = Attributes.of(REASON, "totals_omitted");
 
   private final LongCounter orders;
   private final LongCounter linked;
@@ -31,6 +32,7 @@ public final class SpanlinksMetrics {
   private final LongHistogram batchSize;
   private final DoubleHistogram closeDelay;
   private final LongCounter storeFailures;
+  private final LongCounter refusedWrites;
 
   public SpanlinksMetrics(OpenTelemetry openTelemetry) {
     Meter meter = openTelemetry.getMeter(BatchTracer.INSTRUMENTATION_SCOPE);
@@ -70,9 +72,19 @@ public final class SpanlinksMetrics {
             .counterBuilder("spanlinks.store.failures")
             .setDescription(
                 "Stored state a close could not use: an amount left out of a batch total"
-                    + " (reason=amount_out_of_range), or a block that could not be read"
-                    + " (reason=unreadable_block)")
+                    + " (reason=amount_out_of_range), a block that could not be read"
+                    + " (reason=unreadable_block), or a batch's totals left out of its record to"
+                    + " keep it within the record limit (reason=totals_omitted)")
             .setUnit("{item}")
+            .build();
+    refusedWrites =
+        meter
+            .counterBuilder("spanlinks.writes.refused")
+            .setDescription(
+                "Records spanlinks wrote that the broker or producer refused (too large, a"
+                    + " timestamp out of range): each went to the dead-letter topic instead, or,"
+                    + " for a dead letter itself, was dropped and logged")
+            .setUnit("{record}")
             .build();
   }
 
@@ -98,6 +110,15 @@ public final class SpanlinksMetrics {
 
   public void unreadableBlock() {
     storeFailures.add(1, UNREADABLE_BLOCK);
+  }
+
+  /** A batch record went out without its totals: with them it would pass the record limit. */
+  public void totalsOmitted() {
+    storeFailures.add(1, TOTALS_OMITTED);
+  }
+
+  public void refusedWrite() {
+    refusedWrites.add(1);
   }
 
   public void late() {
