@@ -144,12 +144,14 @@ final class ClusterRun implements AutoCloseable {
    * group and holds its tasks.
    */
   ChildJvm startInstance(String name) throws IOException {
+    return startInstance(name, Map.of());
+  }
+
+  /** As {@link #startInstance(String)}, with {@code settings} added to (or over) the run's own. */
+  ChildJvm startInstance(String name, Map<String, String> settings) throws IOException {
     Path instanceDir = Files.createDirectories(dir.resolve(name));
-    Path config =
-        ItSupport.streamsConfig(
-            instanceDir,
-            bootstrapServers,
-            id,
+    Map<String, String> extra =
+        new HashMap<>(
             Map.of(
                 // A killed member leaves the group after its session times out: keep that short.
                 "session.timeout.ms",
@@ -163,6 +165,8 @@ final class ClusterRun implements AutoCloseable {
                 // Order ids on links: the hostile-input test finds its cases by them.
                 "spanlinks.link.attributes",
                 "all"));
+    extra.putAll(settings);
+    Path config = ItSupport.streamsConfig(instanceDir, bootstrapServers, id, extra);
     int start = starts.merge(name, 1, Integer::sum);
     ChildJvm instance =
         ChildJvm.start(
@@ -188,6 +192,7 @@ final class ClusterRun implements AutoCloseable {
     instances.add(instance);
     await(name + " running")
         .atMost(Duration.ofSeconds(60))
+        .failFast(name + " exited", () -> !instance.isAlive())
         .until(() -> instance.output().contains("State transition from REBALANCING to RUNNING"));
     return instance;
   }
