@@ -153,6 +153,22 @@ final class TopologyFixture implements AutoCloseable {
     this(stateDir, Map.of());
   }
 
+  /**
+   * A fixture whose driver's wall clock starts at {@code wallClock}: near {@link Instant#now()} for
+   * tests that meet code reading the real clock (the dead-letter handler clamps timestamps with
+   * it).
+   */
+  static TopologyFixture startingAt(
+      Path stateDir, Map<String, Object> settings, Instant wallClock) {
+    return new TopologyFixture(
+        stateDir,
+        settings,
+        Sampler.parentBased(Sampler.alwaysOn()),
+        SimpleSpanProcessor::create,
+        wallClock,
+        false);
+  }
+
   /** A fixture that {@link #restart} can close and open again on the same state. */
   static TopologyFixture restartable(
       Path stateDir, Map<String, Object> settings, Instant wallClock) {
