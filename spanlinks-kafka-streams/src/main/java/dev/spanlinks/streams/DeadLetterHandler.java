@@ -57,10 +57,12 @@ import org.slf4j.LoggerFactory;
  * with its stack trace (rate-limited too), and the dead letter carries the stack trace.
  *
  * <p>A write the broker refuses because of the record itself (too large, a timestamp out of its
- * range) goes to the dead-letter topic in its place; a dead letter that is refused is counted and
- * logged. Under exactly-once such a refusal aborts the transaction: the input record whose write
- * was refused is remembered ({@link RefusedWrites}), and when the task processes it again it is
- * dead-lettered before anything is written for it.
+ * range) is counted and the input record whose write it was is remembered ({@link RefusedWrites}).
+ * Under at-least-once the refused record goes to the dead-letter topic in its place (a dead letter
+ * that is refused is logged). Under exactly-once the producer has already doomed the transaction:
+ * it aborts, the stream thread fails with the refusal ({@link #isRefusal}: the runner replaces the
+ * thread), and when the task processes the input again the remembered record is dead-lettered
+ * before anything is written for it, and everything else once.
  */
 public final class DeadLetterHandler
     implements DeserializationExceptionHandler,
@@ -115,6 +117,7 @@ public final class DeadLetterHandler
   private String applicationId;
   private int recordMaxBytes;
   private long maxPastMs;
+  private boolean exactlyOnce;
   private SpanlinksMetrics metrics;
 
   /**
@@ -138,6 +141,9 @@ public final class DeadLetterHandler
             number(
                 configs, BatchConfig.RECORD_MAX_BYTES_CONFIG, BatchConfig.DEFAULT_RECORD_MAX_BYTES);
     maxPastMs = number(configs, BatchConfig.MAX_PAST_MS_CONFIG, Long.MAX_VALUE);
+    exactlyOnce =
+        StreamsConfig.EXACTLY_ONCE_V2.equals(
+            String.valueOf(configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
     Object openTelemetry = configs.get(OPEN_TELEMETRY_CONFIG);
     if (!(openTelemetry instanceof OpenTelemetry) && NO_METRICS_SAID.compareAndSet(false, true)) {
       log.warn(
@@ -226,6 +232,19 @@ public final class DeadLetterHandler
           exception.toString());
       return ProductionExceptionHandler.Response.resume();
     }
+    if (exactlyOnce) {
+      // The producer has put the transaction in an abortable state: a dead letter sent now would
+      // fail too. The transaction aborts, and the task processes the input again from its last
+      // commit: RefusedWrites dead-letters the input record then, before anything is written.
+      REFUSED_WRITE.warn(
+          "the transaction aborts, and its input record is dead-lettered when processed again",
+          record.topic(),
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          exception.toString());
+      return ProductionExceptionHandler.Response.resume();
+    }
     REFUSED_WRITE.warn(
         "wrote it to the dead-letter topic instead",
         record.topic(),
@@ -268,11 +287,25 @@ public final class DeadLetterHandler
    * The broker's or producer's refusals of one record, whatever the others: its size or its
    * timestamp. Anything else (authorization, a lost broker, a fenced producer) is not the record's.
    */
-  static boolean isRefusalOfTheRecord(Exception exception) {
+  static boolean isRefusalOfTheRecord(Throwable exception) {
     return exception instanceof RecordTooLargeException
         || exception instanceof RecordBatchTooLargeException
         || exception instanceof InvalidTimestampException
         || exception instanceof InvalidRecordException;
+  }
+
+  /**
+   * True when {@code failure} (a stream thread's, say) was caused by a broker's refusal of one
+   * record: a new thread processes the input again and dead-letters that record, so replace the
+   * thread rather than stop the application.
+   */
+  public static boolean isRefusal(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (isRefusalOfTheRecord(cause)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The dead-letter record of one input, counted and logged; bad input gets no stack trace. */

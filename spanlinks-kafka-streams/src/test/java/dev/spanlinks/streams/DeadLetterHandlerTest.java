@@ -109,6 +109,31 @@ class DeadLetterHandlerTest {
   }
 
   @Test
+  void shouldLeaveARefusedWriteToTheRetryUnderExactlyOnce() {
+    Map<String, Object> configs = configs("spanlinks-dlt-eos");
+    configs.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    DeadLetterHandler handler = new DeadLetterHandler();
+    handler.configure(configs);
+    ProducerRecord<byte[], byte[]> late =
+        new ProducerRecord<>("orders-late", null, 5L, new byte[3], new byte[3], null);
+    ProductionExceptionHandler.Response response =
+        handler.handleError(context("orders", 9), late, new InvalidTimestampException("ahead"));
+    assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+    assertThat(response.deadLetterQueueRecords())
+        .as("the transaction is doomed: a dead letter in it would fail too")
+        .isEmpty();
+    assertThat(RefusedWrites.refused("spanlinks-dlt-eos", "orders", 0, 9)).contains("ahead");
+    assertThat(
+            DeadLetterHandler.isRefusal(
+                new org.apache.kafka.streams.errors.StreamsException(
+                    "commit failed",
+                    new org.apache.kafka.common.KafkaException(
+                        new RecordTooLargeException("too big")))))
+        .isTrue();
+    assertThat(DeadLetterHandler.isRefusal(new ProcessorStateException("disk"))).isFalse();
+  }
+
+  @Test
   void shouldCutADeadLetterToTheLimitKeepingItsReasons() {
     Headers original = new RecordHeaders();
     original.add("traceparent", "00-abc".getBytes(StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
+import dev.spanlinks.streams.DeadLetterHandler;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -74,6 +75,13 @@ public final class StreamsRunner implements AutoCloseable {
             // The failed close's transaction is aborted with the thread; a new thread takes the
             // task and closes the windows again, with the same span ids.
             log.warn("Replacing the stream thread: a window close will be retried");
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          }
+          if (DeadLetterHandler.isRefusal(exception)) {
+            // Exactly-once: the broker refused one record and the transaction aborted. A new
+            // thread processes the input again, and the refused record's input goes to the
+            // dead-letter topic before anything is written for it (DeadLetterHandler).
+            log.warn("Replacing the stream thread: a write the broker refused is dead-lettered");
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           }
           runner.failure.compareAndSet(null, exception);
