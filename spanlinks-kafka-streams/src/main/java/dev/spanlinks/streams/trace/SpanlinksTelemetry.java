@@ -1,7 +1,9 @@
 package dev.spanlinks.streams.trace;
 
 import dev.spanlinks.streams.trace.internals.BatchSpans;
+import dev.spanlinks.streams.trace.internals.BatchTracer;
 import dev.spanlinks.streams.trace.internals.DeterministicIdGenerator;
+import dev.spanlinks.streams.trace.internals.FailFastSpanExporter;
 import dev.spanlinks.streams.trace.internals.SizeBoundedSpanExporter;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -12,8 +14,14 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanLimits;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Creates the OpenTelemetry SDK at the edge of the application, once, through OpenTelemetry's
@@ -53,6 +61,16 @@ public final class SpanlinksTelemetry {
   static final String JDK_HTTP_SENDER =
       "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSenderProvider";
 
+  /**
+   * The OTLP exporter's own retries, off unless the user turns them on ({@code
+   * OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED=false}): a close waits for its spans, and retries with
+   * back-off held each close for seconds when the endpoint refused. {@link FailFastSpanExporter}
+   * retries instead, on a schedule, without holding anything back.
+   */
+  static final String OTLP_RETRY_DISABLED = "otel.java.exporter.otlp.retry.disabled";
+
+  private static final Pattern ENDPOINT = Pattern.compile("endpoint=([^,}\\s]+)");
+
   private SpanlinksTelemetry() {}
 
   /**
@@ -72,6 +90,7 @@ public final class SpanlinksTelemetry {
   public static OpenTelemetrySdk autoConfigure(
       int linksPerSpan, UnaryOperator<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
     preferJdkHttpSender();
+    List<FailFastSpanExporter> exporters = new CopyOnWriteArrayList<>();
     AutoConfiguredOpenTelemetrySdkBuilder builder =
         AutoConfiguredOpenTelemetrySdk.builder()
             // The caller closes the SDK after Kafka Streams, so the last batches' spans are
@@ -85,12 +104,22 @@ public final class SpanlinksTelemetry {
                         LINK_COUNT_LIMIT,
                         Integer.toString(linkLimit(linksPerSpan)),
                         SPAN_QUEUE_SIZE,
-                        Integer.toString(DEFAULT_SPAN_QUEUE_SIZE)))
-            // Requests bounded by bytes, not by the processor's span count: see the class.
+                        Integer.toString(DEFAULT_SPAN_QUEUE_SIZE),
+                        OTLP_RETRY_DISABLED,
+                        "true"))
+            // Requests bounded by bytes, not by the processor's span count: see the class. And
+            // an exporter that fails is not waited for round after round: FailFastSpanExporter.
             .addSpanExporterCustomizer(
-                (exporter, config) ->
-                    new SizeBoundedSpanExporter(
-                        exporter, SizeBoundedSpanExporter.DEFAULT_MAX_REQUEST_BYTES))
+                (exporter, config) -> {
+                  FailFastSpanExporter failFast =
+                      new FailFastSpanExporter(
+                          new SizeBoundedSpanExporter(
+                              exporter, SizeBoundedSpanExporter.DEFAULT_MAX_REQUEST_BYTES),
+                          destination(exporter),
+                          attemptTimeoutMs(config));
+                  exporters.add(failFast);
+                  return failFast;
+                })
             .addTracerProviderCustomizer(
                 (tracerProvider, config) -> {
                   // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
@@ -99,7 +128,44 @@ public final class SpanlinksTelemetry {
                       .setIdGenerator(new DeterministicIdGenerator())
                       .addSpanProcessor(ValidContextsSpanProcessor.INSTANCE);
                 });
-    return customizer.apply(builder).build().getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk = customizer.apply(builder).build().getOpenTelemetrySdk();
+    sdk.getMeter(BatchTracer.INSTRUMENTATION_SCOPE)
+        .counterBuilder("spanlinks.spans.dropped")
+        .setDescription(
+            "Spans not delivered: the exporter answered with a failure, or export was failing"
+                + " when they ended (they were dropped without waiting)")
+        .setUnit("{span}")
+        .buildWithCallback(
+            counter ->
+                counter.record(
+                    exporters.stream().mapToLong(FailFastSpanExporter::droppedSpans).sum()));
+    return sdk;
+  }
+
+  /**
+   * Spans that the SDKs made here did not deliver, in this JVM: {@code spanlinks.spans.dropped}
+   * summed over them.
+   */
+  public static long droppedSpans() {
+    return FailFastSpanExporter.droppedSpansInJvm();
+  }
+
+  /** Where an exporter sends spans, as it says itself: the OTLP exporters name their endpoint. */
+  static String destination(SpanExporter exporter) {
+    Matcher endpoint = ENDPOINT.matcher(exporter.toString());
+    return endpoint.find() ? endpoint.group(1) : exporter.getClass().getSimpleName();
+  }
+
+  /**
+   * How long an export may take before export counts as failing: the OTLP exporter's own timeout
+   * ({@code OTEL_EXPORTER_OTLP_TIMEOUT}, 10 s by default), and a second for its answer to arrive.
+   */
+  static long attemptTimeoutMs(ConfigProperties config) {
+    Duration timeout =
+        config.getDuration(
+            "otel.exporter.otlp.traces.timeout",
+            config.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10)));
+    return timeout.toMillis() + 1_000;
   }
 
   /**

@@ -21,6 +21,8 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -241,6 +243,97 @@ class SpanlinksTelemetryTest {
     @Override
     public CompletableResultCode shutdown() {
       return delegate.shutdown();
+    }
+  }
+
+  @Test
+  void shouldNotWaitRoundAfterRoundForACollectorThatRefuses() throws Exception {
+    AtomicLong requests = new AtomicLong();
+    HttpServer collector =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    collector.createContext(
+        "/v1/traces",
+        exchange -> {
+          try (exchange) {
+            requests.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(503, -1);
+          }
+        });
+    collector.start();
+    try {
+      long dropped = exportRounds("http://127.0.0.1:" + collector.getAddress().getPort(), Map.of());
+      assertThat(requests.get())
+          .as("one request, not the exporter's five retries nor one a round")
+          .isEqualTo(1);
+      assertThat(dropped).as("every span counted as not delivered").isEqualTo(ROUNDS * 100L);
+    } finally {
+      collector.stop(0);
+    }
+  }
+
+  @Test
+  void shouldNotWaitRoundAfterRoundForACollectorThatNeverAnswers() throws Exception {
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(blackHole.accept()); // read nothing, answer nothing
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      long dropped =
+          exportRounds(
+              "http://127.0.0.1:" + blackHole.getLocalPort(),
+              Map.of("otel.exporter.otlp.timeout", "300"));
+      assertThat(held).as("one connection: later rounds were not sent").hasSize(1);
+      assertThat(dropped).isEqualTo(ROUNDS * 100L);
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  private static final int ROUNDS = 20;
+
+  /**
+   * Ends {@value #ROUNDS} rounds of 100 spans, each flushed as a close does, through the
+   * autoconfigured OTLP/HTTP exporter to {@code endpoint}; returns the spans counted as dropped.
+   */
+  private static long exportRounds(String endpoint, Map<String, String> extra) throws Exception {
+    Map<String, String> settings = new java.util.HashMap<>(extra);
+    settings.put("otel.traces.exporter", "otlp");
+    settings.put("otel.exporter.otlp.protocol", "http/protobuf");
+    settings.put("otel.exporter.otlp.endpoint", endpoint);
+    settings.forEach(System::setProperty);
+    long droppedBefore = SpanlinksTelemetry.droppedSpans();
+    try (OpenTelemetrySdk sdk = SpanlinksTelemetry.autoConfigure(1000)) {
+      var tracer = sdk.getTracer("test");
+      for (int round = 0; round < ROUNDS; round++) {
+        for (int n = 0; n < 100; n++) {
+          tracer.spanBuilder("process orders").startSpan().end();
+        }
+        // The SDK may hand back the flush just completed, which covers none of this round: flush
+        // until the round is accounted for (every span is counted before its export answers).
+        long expected = (round + 1) * 100L;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (SpanlinksTelemetry.droppedSpans() - droppedBefore < expected
+            && System.nanoTime() < deadline) {
+          sdk.getSdkTracerProvider().forceFlush().join(1, TimeUnit.SECONDS);
+        }
+      }
+      return SpanlinksTelemetry.droppedSpans() - droppedBefore;
+    } finally {
+      settings.keySet().forEach(System::clearProperty);
+      NO_EXPORT.forEach(System::setProperty);
     }
   }
 

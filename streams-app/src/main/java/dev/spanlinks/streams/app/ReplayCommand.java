@@ -87,6 +87,7 @@ final class ReplayCommand implements Callable<Integer> {
     LinkCollector links = printLinks ? new LinkCollector() : null;
     OtlpJsonFileSpanExporter spanFile =
         spansFile == null ? null : new OtlpJsonFileSpanExporter(spansFile);
+    long droppedBefore = SpanlinksTelemetry.droppedSpans();
     OpenTelemetrySdk openTelemetry =
         SpanlinksTelemetry.autoConfigure(
             config.linksPerSpan(),
@@ -142,11 +143,12 @@ final class ReplayCommand implements Callable<Integer> {
       deleteRecursively(stateRoot);
     }
     out.flush();
+    long undelivered = SpanlinksTelemetry.droppedSpans() - droppedBefore;
     progress.finish(
         String.format(
             Locale.ROOT,
             "replayed %,d records (%d partitions): %,d batches, %,d late, %,d dead-lettered, in"
-                + " %.1f s (%,.0f records/s)%s",
+                + " %.1f s (%,.0f records/s)%s%s",
             result.records(),
             result.partitions(),
             result.batches(),
@@ -154,7 +156,13 @@ final class ReplayCommand implements Callable<Integer> {
             result.deadLetters(),
             progress.elapsed().toMillis() / 1000.0,
             progress.rate(),
-            spansFile == null ? "" : "; spans in " + spansFile));
+            spansFile == null ? "" : "; spans in " + spansFile,
+            undelivered == 0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "; %,d spans not delivered (the span exporter failed: see the warning above)",
+                    undelivered)));
     return 0;
   }
 

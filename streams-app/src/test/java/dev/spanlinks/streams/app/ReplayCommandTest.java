@@ -100,6 +100,48 @@ class ReplayCommandTest {
   }
 
   @Test
+  void shouldReplayAtFullSpeedAndCountTheSpansWhenNoCollectorListens() throws Exception {
+    Path file = dir.resolve("orders.jsonl");
+    int hours = 30;
+    try (RecordFile.Writer writer = RecordFile.create(file)) {
+      for (int n = 0; n < hours; n++) {
+        writer.write(
+            order(
+                n,
+                0,
+                "eu",
+                Instant.parse("2026-03-01T00:10:00Z").plusSeconds(3600L * n).toString()));
+      }
+    }
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    java.util.Map<String, String> otlp =
+        java.util.Map.of(
+            "otel.traces.exporter", "otlp",
+            "otel.metrics.exporter", "none",
+            "otel.logs.exporter", "none",
+            "otel.exporter.otlp.protocol", "http/protobuf",
+            "otel.exporter.otlp.endpoint", "http://127.0.0.1:" + closedPort);
+    otlp.forEach(System::setProperty);
+    int exit;
+    try {
+      exit = run("replay", "--file", file.toString(), "--quiet");
+    } finally {
+      otlp.keySet().forEach(System::clearProperty);
+    }
+
+    assertThat(exit).as(err.toString()).isZero();
+    // Every close waited for its spans once per batch: 30 exports refused. Only the first is
+    // tried; the rest are counted without a connection, and the summary says how many.
+    assertThat(err.toString())
+        .contains(
+            "replayed 30 records (1 partitions): 30 batches, 0 late, 0 dead-lettered",
+            "; 30 spans not delivered (the span exporter failed: see the warning above)");
+  }
+
+  @Test
   void shouldNameTheLineOfMalformedInputWithoutAStackTrace() throws Exception {
     Path file = dir.resolve("bad.jsonl");
     try (RecordFile.Writer writer = RecordFile.create(file)) {

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Streams processor is only ever called by its own stream thread.
  */
 public final class BatchTracer {
-  static final String INSTRUMENTATION_SCOPE = "dev.spanlinks.streams";
+  /** The instrumentation scope of spanlinks' spans and metrics. */
+  public static final String INSTRUMENTATION_SCOPE = "dev.spanlinks.streams";
+
   private static final Logger log = LoggerFactory.getLogger(BatchTracer.class);
 
   /**
@@ -63,7 +65,6 @@ public final class BatchTracer {
   private final BatchSpanSettings settings;
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
-  private final AtomicBoolean warnedFailedExport = new AtomicBoolean();
   private final AtomicBoolean warnedOverBudget = new AtomicBoolean();
   private final long exportTimeoutMs;
   private CompletableResultCode previousRound = CompletableResultCode.ofSuccess();
@@ -207,9 +208,10 @@ public final class BatchTracer {
 
   /**
    * Waits for a flush. An exporter that answered, even with a failure (the endpoint is down, say),
-   * has taken the spans: what it lost is its own count, and one warning says so. An exporter that
-   * does not answer in time fails the close, so that the transaction aborts and the batches are
-   * emitted again with the same span ids, rather than committed without their spans.
+   * has taken the spans: what it lost is its own count ({@link FailFastSpanExporter} counts and
+   * says it, and stops the waits while export fails). A flush that does not complete in time (the
+   * span processor itself stuck) fails the close, so that the transaction aborts and the batches
+   * are emitted again with the same span ids, rather than committed without their spans.
    */
   private void await(CompletableResultCode flush) {
     long waitStart = System.nanoTime();
@@ -220,11 +222,6 @@ public final class BatchTracer {
     exportWaitNanos.add(System.nanoTime() - waitStart);
     if (!flush.isDone()) {
       throw new SpanExportTimeoutException(exportTimeoutMs);
-    }
-    if (!flush.isSuccess() && warnedFailedExport.compareAndSet(false, true)) {
-      log.warn(
-          "The span exporter failed to send batch spans (is the OTLP endpoint reachable?); they"
-              + " are lost, and the OpenTelemetry SDK logs each failed export. Batches go on.");
     }
   }
 
