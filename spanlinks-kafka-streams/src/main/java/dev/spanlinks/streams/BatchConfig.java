@@ -259,11 +259,14 @@ public final class BatchConfig extends AbstractConfig {
               60_000L,
               ConfigDef.Range.atLeast(1),
               Importance.LOW,
-              "Longest wait, while a window closes, for the span exporter to take a round of 256"
-                  + " ended spans. The close waits (backpressure) rather than let the span"
-                  + " processor's queue drop spans; an exporter that answers, even with a failure,"
-                  + " has taken them. Past this wait the close fails: its transaction aborts and"
-                  + " the window's batches are processed again, with the same span ids.")
+              "Longest wait, while a window closes, for the span processor to complete a flush of"
+                  + " a round of 256 ended spans. The close waits (backpressure) rather than let the"
+                  + " span processor's queue drop spans. An exporter that fails, or does not answer"
+                  + " within its own timeout (OTEL_EXPORTER_OTLP_TIMEOUT) plus a second, is not"
+                  + " waited for again until a probe export succeeds: spans are dropped and"
+                  + " counted (spanlinks.spans.dropped). Past this wait (a span processor that is"
+                  + " stuck) the close fails: its transaction aborts and the window's batches are"
+                  + " processed again, with the same span ids.")
           .define(
               REVERSE_LINKS_CONFIG,
               Type.BOOLEAN,
