@@ -70,9 +70,7 @@ public final class BatchTopology {
     }
     WriteLimits limits = WriteLimits.of(config);
     orders =
-        orders.processValues(
-            () -> new AdmitOrderProcessor(limits, config.applicationId()),
-            Named.as(Names.ADMIT_ORDER));
+        orders.processValues(() -> new AdmitOrderProcessor(limits), Named.as(Names.ADMIT_ORDER));
     if (config.repartitionByKey()) {
       orders =
           orders
@@ -89,7 +87,7 @@ public final class BatchTopology {
         () ->
             new CaptureOrderProcessor(
                 openTelemetry.getPropagators().getTextMapPropagator(),
-                config.applicationId(),
+                Long.MAX_VALUE, // admitted above
                 config.repartitionByKey()),
         Named.as(Names.CAPTURE_ORDER));
 

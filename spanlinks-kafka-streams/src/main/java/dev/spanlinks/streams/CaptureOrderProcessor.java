@@ -1,5 +1,6 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.internals.InputFormat;
 import dev.spanlinks.streams.trace.internals.KafkaHeadersGetter;
@@ -22,27 +23,33 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class CaptureOrderProcessor
     extends ContextualProcessor<String, Order, String, CapturedOrder> {
   private final TextMapPropagator propagator;
-  private final String applicationId;
+  private final long maxFutureMs;
   private final boolean repartitioned;
 
   /**
+   * @param maxFutureMs how far ahead of the wall clock an event time may be: {@link
+   *     AdmitOrderProcessor} has checked it already in spanlinks' own topology ({@code
+   *     Long.MAX_VALUE} then), not in a user's ({@link LinkedWindows})
    * @param repartitioned true when orders arrive through the repartition by batch key: their input
    *     position is then in the {@link SourcePosition} headers
    */
-  CaptureOrderProcessor(TextMapPropagator propagator, String applicationId, boolean repartitioned) {
+  CaptureOrderProcessor(TextMapPropagator propagator, long maxFutureMs, boolean repartitioned) {
     this.propagator = propagator;
-    this.applicationId = applicationId;
+    this.maxFutureMs = maxFutureMs;
     this.repartitioned = repartitioned;
   }
 
   /**
-   * @throws dev.spanlinks.streams.model.InvalidOrderException when the broker refused a write for
-   *     this record before ({@link RefusedWrites}); the processing exception handler dead-letters
-   *     the record
+   * @throws InvalidOrderException for an event time too far ahead of the wall clock; the processing
+   *     exception handler dead-letters the record
    */
   @Override
   public void process(Record<String, Order> record) {
-    RefusedWrites.check(applicationId, context());
+    long wallClockMs = context().currentSystemTimeMs();
+    if (record.timestamp() > wallClockMs && record.timestamp() - wallClockMs > maxFutureMs) {
+      throw new InvalidOrderException(
+          "event time is more than " + maxFutureMs + " ms ahead of the clock");
+    }
     Context extracted =
         propagator.extract(Context.root(), record.headers(), KafkaHeadersGetter.INSTANCE);
     SpanContext spanContext = Span.fromContext(extracted).getSpanContext();

@@ -56,13 +56,17 @@ import org.slf4j.LoggerFactory;
  * InvalidOrderException} is ordinary bad input: a rate-limited warning; anything else is logged
  * with its stack trace (rate-limited too), and the dead letter carries the stack trace.
  *
- * <p>A write the broker refuses because of the record itself (too large, a timestamp out of its
- * range) is counted and the input record whose write it was is remembered ({@link RefusedWrites}).
- * Under at-least-once the refused record goes to the dead-letter topic in its place (a dead letter
- * that is refused is logged). Under exactly-once the producer has already doomed the transaction:
- * it aborts, the stream thread fails with the refusal ({@link #isRefusal}: the runner replaces the
- * thread), and when the task processes the input again the remembered record is dead-lettered
- * before anything is written for it, and everything else once.
+ * <p>A write refused because of the record itself (too large, a timestamp out of the broker's
+ * range) is counted, and the refused record goes to the dead-letter topic in its place (a dead
+ * letter that is refused is logged). Most are refused before they are sent ({@link
+ * RefusedBeforeSendException}, by {@link CheckedWritesProducer}): nothing reached the producer, and
+ * under exactly-once the dead letter is written in the same transaction. A refusal the broker
+ * answers under exactly-once has already doomed the transaction: it aborts, the stream thread fails
+ * with the refusal ({@link #isRefusal}: the runner replaces the thread), the producer has
+ * remembered the record ({@link RefusedWrites}), and when the task processes the input again that
+ * same record is refused before it is sent, and dead-lettered; everything else is written once. The
+ * input position on a dead letter of a refusal the broker answered is the record being processed
+ * when the answer came, not always the one whose write it was.
  */
 public final class DeadLetterHandler
     implements DeserializationExceptionHandler,
@@ -114,7 +118,6 @@ public final class DeadLetterHandler
   private static final AtomicBoolean NO_METRICS_SAID = new AtomicBoolean();
 
   private String deadLetterTopic;
-  private String applicationId;
   private int recordMaxBytes;
   private long maxPastMs;
   private boolean exactlyOnce;
@@ -135,7 +138,6 @@ public final class DeadLetterHandler
               + " must name a topic: without it invalid orders would be dropped silently");
     }
     deadLetterTopic = topic.toString();
-    applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
     recordMaxBytes =
         (int)
             number(
@@ -218,10 +220,6 @@ public final class DeadLetterHandler
           : ProductionExceptionHandler.Response.fail();
     }
     metrics.refusedWrite();
-    if (context.topic() != null && context.offset() >= 0) {
-      RefusedWrites.remember(
-          applicationId, context.topic(), context.partition(), context.offset(), reason(exception));
-    }
     if (record.topic().equals(deadLetterTopic)) {
       REFUSED_WRITE.warn(
           "a dead letter cannot be written anywhere, dropped it",
@@ -232,12 +230,12 @@ public final class DeadLetterHandler
           exception.toString());
       return ProductionExceptionHandler.Response.resume();
     }
-    if (exactlyOnce) {
-      // The producer has put the transaction in an abortable state: a dead letter sent now would
-      // fail too. The transaction aborts, and the task processes the input again from its last
-      // commit: RefusedWrites dead-letters the input record then, before anything is written.
+    if (exactlyOnce && !(exception instanceof RefusedBeforeSendException)) {
+      // The broker's refusal has put the transaction in an abortable state: a dead letter sent now
+      // would fail too. The transaction aborts, and the task processes the input again from its
+      // last commit: the same record is refused before it is sent then, and dead-lettered.
       REFUSED_WRITE.warn(
-          "the transaction aborts, and its input record is dead-lettered when processed again",
+          "the transaction aborts, and the record is dead-lettered when it is written again",
           record.topic(),
           context.topic(),
           context.partition(),

@@ -69,7 +69,7 @@ public final class LinkedWindows {
                 () ->
                     new CaptureOrderProcessor(
                         openTelemetry.getPropagators().getTextMapPropagator(),
-                        config.applicationId(),
+                        config.maxFutureMs(),
                         false),
                 Named.as(Names.CAPTURE_ORDER))
             .process(new CloseWindows(config, openTelemetry), Named.as(Names.CLOSE_WINDOWS))
@@ -108,9 +108,7 @@ public final class LinkedWindows {
         Names.CAPTURE_ORDER,
         () ->
             new CaptureOrderProcessor(
-                openTelemetry.getPropagators().getTextMapPropagator(),
-                config.applicationId(),
-                false),
+                openTelemetry.getPropagators().getTextMapPropagator(), config.maxFutureMs(), false),
         Names.READ_RECORD);
     topology.addProcessor(
         Names.CLOSE_WINDOWS, new CloseWindows(config, openTelemetry), Names.CAPTURE_ORDER);

@@ -1,24 +1,26 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.streams.processor.api.ProcessingContext;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Input records whose writes a broker refused, per application, so that the next time a task
- * processes one it goes to the dead-letter topic before anything is written for it. Under
- * exactly-once a refused write aborts the whole transaction, and the task processes the same
- * records again: without this memory it would meet the same refusal on every try. Under
- * at-least-once the refused record has gone to the dead-letter topic already, and a redelivery
- * (after a crash) is dead-lettered again, as a redelivered invalid order is.
+ * Records a broker refused after they were sent, by what they are (topic, key and value), so that
+ * the same record sent again is refused before it reaches the producer ({@link
+ * CheckedWritesProducer}) and goes to the dead-letter topic. Under exactly-once a refusal the
+ * broker answers dooms the whole transaction; the task then processes the same input again, writes
+ * the same record again, and without this memory would meet the same refusal on every try.
  *
- * <p>Kept in memory for the life of the process, at most {@value #MAX_REMEMBERED} positions (the
- * oldest go first): a refusal the writes before it did not catch is rare ({@link WriteLimits}
- * checks every input before it is taken in), and a restart meets it once more, then remembers it.
+ * <p>Remembered by the record, not by the input position the production handler is told: Kafka
+ * Streams builds that context when the broker's answer arrives, from whatever record the task is
+ * processing by then. Kept in memory for the life of the process, at most {@value #MAX_REMEMBERED}
+ * records (the oldest go first), in every stream thread's producer: a refusal the checks before the
+ * send did not catch (a topic's limit lowered while the app runs) is rare, and a restart meets it
+ * once more, then remembers it. Identity is the topic, the key and value lengths and their hashes:
+ * two different records of one topic with the same lengths and both hashes equal are not expected.
  */
 final class RefusedWrites {
   static final int MAX_REMEMBERED = 10_000;
@@ -34,39 +36,29 @@ final class RefusedWrites {
 
   private RefusedWrites() {}
 
-  static void remember(
-      String applicationId, String topic, int partition, long offset, String reason) {
-    REFUSED.put(position(applicationId, topic, partition, offset), reason);
+  static void remember(ProducerRecord<byte[], byte[]> record, String reason) {
+    REFUSED.put(identity(record), reason);
   }
 
-  /** Why a write for this input record was refused before, if one was. */
-  static Optional<String> refused(String applicationId, String topic, int partition, long offset) {
+  /** Why the broker refused this same record before, if it did. */
+  static Optional<String> refused(ProducerRecord<byte[], byte[]> record) {
     if (REFUSED.isEmpty()) {
-      return Optional.empty(); // the common case: no map lookup, no string built
+      return Optional.empty(); // the common case: nothing hashed
     }
-    return Optional.ofNullable(REFUSED.get(position(applicationId, topic, partition, offset)));
+    return Optional.ofNullable(REFUSED.get(identity(record)));
   }
 
-  /**
-   * @throws InvalidOrderException when a write for the record being processed was refused before
-   */
-  static void check(String applicationId, ProcessingContext context) {
-    if (REFUSED.isEmpty()) {
-      return;
-    }
-    RecordMetadata metadata = context.recordMetadata().orElse(null);
-    if (metadata == null) {
-      return;
-    }
-    refused(applicationId, metadata.topic(), metadata.partition(), metadata.offset())
-        .ifPresent(
-            reason -> {
-              throw new InvalidOrderException(
-                  "the broker refused a record written for this one before: " + reason);
-            });
-  }
-
-  private static String position(String applicationId, String topic, int partition, long offset) {
-    return applicationId + '\u0000' + topic + '\u0000' + partition + '\u0000' + offset;
+  private static String identity(ProducerRecord<byte[], byte[]> record) {
+    byte[] key = record.key();
+    byte[] value = record.value();
+    return record.topic()
+        + '\u0000'
+        + (key == null ? -1 : key.length)
+        + ':'
+        + Arrays.hashCode(key)
+        + '\u0000'
+        + (value == null ? -1 : value.length)
+        + ':'
+        + Arrays.hashCode(value);
   }
 }

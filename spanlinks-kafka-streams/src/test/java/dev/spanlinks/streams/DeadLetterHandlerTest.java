@@ -74,7 +74,7 @@ class DeadLetterHandlerTest {
   }
 
   @Test
-  void shouldDeadLetterAWriteTheBrokerRefusesAndRememberItsInput() {
+  void shouldDeadLetterAWriteTheBrokerRefuses() {
     DeadLetterHandler handler = handler("spanlinks-dlt-produce");
     ProducerRecord<byte[], byte[]> late =
         new ProducerRecord<>("orders-late", null, 5L, new byte[3], new byte[2_000_000], null);
@@ -88,7 +88,6 @@ class DeadLetterHandlerTest {
     assertThat(header(deadLetter.headers(), DeadLetterHandler.HEADER_TRUNCATED))
         .isEqualTo("value=2000000");
     assertThat(header(deadLetter.headers(), DeadLetterHandler.HEADER_MESSAGE)).isEqualTo("too big");
-    assertThat(RefusedWrites.refused("spanlinks-dlt-produce", "orders", 0, 42)).contains("too big");
 
     ProducerRecord<byte[], byte[]> refusedDeadLetter =
         new ProducerRecord<>("orders-dlq", null, 5L, new byte[3], new byte[3], null);
@@ -109,7 +108,7 @@ class DeadLetterHandlerTest {
   }
 
   @Test
-  void shouldLeaveARefusedWriteToTheRetryUnderExactlyOnce() {
+  void shouldLeaveARefusedWriteToTheRetryUnderExactlyOnceUnlessItWasNeverSent() {
     Map<String, Object> configs = configs("spanlinks-dlt-eos");
     configs.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     DeadLetterHandler handler = new DeadLetterHandler();
@@ -122,7 +121,20 @@ class DeadLetterHandlerTest {
     assertThat(response.deadLetterQueueRecords())
         .as("the transaction is doomed: a dead letter in it would fail too")
         .isEmpty();
-    assertThat(RefusedWrites.refused("spanlinks-dlt-eos", "orders", 0, 9)).contains("ahead");
+
+    ProductionExceptionHandler.Response notSent =
+        handler.handleError(
+            context("orders", 10), late, new RefusedBeforeSendException("refused before"));
+    assertThat(notSent.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+    assertThat(notSent.deadLetterQueueRecords())
+        .as("the producer never saw it: the transaction is good, the dead letter goes in it")
+        .singleElement()
+        .satisfies(
+            deadLetter -> {
+              assertThat(deadLetter.topic()).isEqualTo("orders-dlq");
+              assertThat(header(deadLetter.headers(), DeadLetterHandler.HEADER_MESSAGE))
+                  .isEqualTo("refused before");
+            });
     assertThat(
             DeadLetterHandler.isRefusal(
                 new org.apache.kafka.streams.errors.StreamsException(
