@@ -149,6 +149,15 @@ final class ClusterRun implements AutoCloseable {
 
   /** As {@link #startInstance(String)}, with {@code settings} added to (or over) the run's own. */
   ChildJvm startInstance(String name, Map<String, String> settings) throws IOException {
+    return startInstance(name, settings, Map.of());
+  }
+
+  /**
+   * As {@link #startInstance(String, Map)}, with {@code environment} added to (or over) the
+   * instance's own variables (OTLP to the run's receiver, no metrics exporter).
+   */
+  ChildJvm startInstance(String name, Map<String, String> settings, Map<String, String> environment)
+      throws IOException {
     Path instanceDir = Files.createDirectories(dir.resolve(name));
     Map<String, String> extra =
         new HashMap<>(
@@ -168,13 +177,8 @@ final class ClusterRun implements AutoCloseable {
     extra.putAll(settings);
     Path config = ItSupport.streamsConfig(instanceDir, bootstrapServers, id, extra);
     int start = starts.merge(name, 1, Integer::sum);
-    ChildJvm instance =
-        ChildJvm.start(
-            // Kafka Streams logs its state changes at INFO; "spanlinks running" comes at start(),
-            // before the instance has joined the group.
-            List.of("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info"),
-            ItSupport.STREAMS_JAR,
-            List.of("run", "--config", config.toString(), "--partitions", "" + partitions),
+    Map<String, String> env =
+        new HashMap<>(
             Map.of(
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 receiver.httpEndpoint(),
@@ -187,7 +191,16 @@ final class ClusterRun implements AutoCloseable {
                 "OTEL_LOGS_EXPORTER",
                 "none",
                 "OTEL_RESOURCE_ATTRIBUTES",
-                "service.instance.id=" + name),
+                "service.instance.id=" + name));
+    env.putAll(environment);
+    ChildJvm instance =
+        ChildJvm.start(
+            // Kafka Streams logs its state changes at INFO; "spanlinks running" comes at start(),
+            // before the instance has joined the group.
+            List.of("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info"),
+            ItSupport.STREAMS_JAR,
+            List.of("run", "--config", config.toString(), "--partitions", "" + partitions),
+            env,
             ItSupport.logs().resolve(id + "-" + name + "-" + start + ".log"));
     instances.add(instance);
     await(name + " running")

@@ -132,4 +132,12 @@ final class ItSupport {
     extra.forEach((key, value) -> lines.add(key + "=" + value));
     return Files.writeString(dir.resolve("spanlinks.properties"), String.join("\n", lines) + "\n");
   }
+
+  /** A loopback port nothing listens on (now): for a child JVM's endpoint, or a closed one. */
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
 }

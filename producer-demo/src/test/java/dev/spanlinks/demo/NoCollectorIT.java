@@ -68,7 +68,7 @@ class NoCollectorIT {
           "export off", run(kafka, dir, "off", Map.of("OTEL_TRACES_EXPORTER", "none"), false));
       seconds.put(
           "endpoint refuses",
-          run(kafka, dir, "refused", otlpTo("http://127.0.0.1:" + closedPort()), true));
+          run(kafka, dir, "refused", otlpTo("http://127.0.0.1:" + ItSupport.freePort()), true));
       seconds.put(
           "endpoint never answers",
           run(kafka, dir, "silent", otlpTo("http://127.0.0.1:" + blackHole.getLocalPort()), true));
@@ -107,7 +107,7 @@ class NoCollectorIT {
       admin.createTopics(List.of(new NewTopic("orders-" + id, 1, (short) 1))).all().get();
     }
     produceOrders(kafka.bootstrapServers(), "orders-" + id);
-    int metricsPort = closedPort();
+    int metricsPort = ItSupport.freePort();
     Map<String, String> env = new HashMap<>(otel);
     env.put("OTEL_METRICS_EXPORTER", "prometheus");
     env.put("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1");
@@ -221,11 +221,5 @@ class NoCollectorIT {
       count++;
     }
     return count;
-  }
-
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -89,9 +89,18 @@ class RefusedWriteIT {
 
     // One partition: one task, one stream time, the records met in the order they are sent.
     try (ClusterRun run = ClusterRun.create(kafka.bootstrapServers(), "refused", dir, 1)) {
+      int metricsPort = ItSupport.freePort();
       ChildJvm app =
           run.startInstance(
-              "a", Map.of("spanlinks.idle.close.ms", Long.toString(IDLE_CLOSE.toMillis())));
+              "a",
+              Map.of("spanlinks.idle.close.ms", Long.toString(IDLE_CLOSE.toMillis())),
+              Map.of(
+                  "OTEL_METRICS_EXPORTER",
+                  "prometheus",
+                  "OTEL_EXPORTER_PROMETHEUS_HOST",
+                  "127.0.0.1",
+                  "OTEL_EXPORTER_PROMETHEUS_PORT",
+                  Integer.toString(metricsPort)));
       // The app read 1 MiB at start-up and admits the large header; the broker now refuses it.
       lowerLateTopicLimit(run);
       try (KafkaProducer<String, String> producer =
@@ -127,6 +136,11 @@ class RefusedWriteIT {
           .containsExactlyInAnyOrderElementsOf(fitting.stream().map(Input::orderId).toList());
       assertOrdersBatchedOnce(batches, orders);
       assertLinkedOnce(app, run, batches, orders, inputs);
+      // The aborted transaction's records were processed twice; counted once, as committed.
+      assertThat(outcomes(metricsPort))
+          .as(() -> "spanlinks_orders_total by outcome\n" + report(app, run))
+          .isEqualTo(
+              Map.of("batched", (double) orders.size(), "late", (double) fitting.size() + 1));
       await("the app up").during(Duration.ofSeconds(2)).atMost(TIMEOUT).until(app::isAlive);
       assertThat(app.output())
           .as("the path the refusal took")
@@ -164,6 +178,20 @@ class RefusedWriteIT {
                       .value(),
               Integer.toString(LATE_TOPIC_MAX_BYTES)::equals);
     }
+  }
+
+  /**
+   * {@code spanlinks.orders} by outcome, scraped from the app. The refused late order keeps its
+   * outcome (late); its refusal is counted in {@code spanlinks.writes.refused}.
+   */
+  private static Map<String, Double> outcomes(int metricsPort) throws Exception {
+    Map<String, Double> outcomes = new HashMap<>();
+    for (PrometheusScrape.Sample sample :
+        PrometheusScrape.of("http://127.0.0.1:" + metricsPort + "/metrics")
+            .samples("spanlinks_orders_total")) {
+      outcomes.merge(sample.labels().get("spanlinks_outcome"), sample.value(), Double::sum);
+    }
+    return outcomes;
   }
 
   /** One batch per hour of the ordinary orders, each holding and linking exactly its orders. */

@@ -1,10 +1,13 @@
 package dev.spanlinks.streams;
 
+import dev.spanlinks.streams.trace.internals.CountsAtCommit;
 import dev.spanlinks.streams.trace.internals.SpansBeforeCommit;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,16 +23,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>A record the broker would refuse, by the limits spanlinks knows ({@link WriteLimits}: record
  * size, and the timestamp's distance from the wall clock), or one the broker refused before ({@link
- * RefusedWrites}), is not sent: its callback fails at once with {@link RefusedBeforeSendException},
- * in the send call, so the production handler sees the context of the record being processed, and
- * the producer never sees the record. Under exactly-once the transaction stays good and the handler
- * dead-letters the record inside it. A record the broker refuses all the same (a limit lowered
- * while the app runs) is remembered, so that its next send is refused here.
+ * RefusedWrites}), is not sent (changelog records excepted: they are bounded by construction, and
+ * Kafka Streams writes them outside any record's context): its callback fails at once with {@link
+ * RefusedBeforeSendException}, in the send call, so the production handler sees the context of the
+ * record being processed, and the producer never sees the record. Under exactly-once the
+ * transaction stays good and the handler dead-letters the record inside it. A record the broker
+ * refuses all the same (a limit lowered while the app runs) is remembered, so that its next send is
+ * refused here.
  */
 final class CheckedWritesProducer extends KafkaProducer<byte[], byte[]> {
   private final int maxBytes;
   private final long maxFutureMs;
   private final long maxPastMs;
+  private final AtomicBoolean refusedInTransaction = new AtomicBoolean();
+  private volatile boolean transactional;
 
   CheckedWritesProducer(Map<String, Object> config) {
     super(config, new ByteArraySerializer(), new ByteArraySerializer());
@@ -56,6 +63,11 @@ final class CheckedWritesProducer extends KafkaProducer<byte[], byte[]> {
 
   @Override
   public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+    if (isChangelog(record.topic())) {
+      // Bounded by construction (WriteLimits), and Kafka Streams sends them outside any record's
+      // context: a failure in the send call there stops the thread.
+      return super.send(record, callback);
+    }
     Optional<String> refusal =
         whyRefused(record, maxBytes, maxFutureMs, maxPastMs, System.currentTimeMillis());
     if (refusal.isPresent()) {
@@ -68,13 +80,60 @@ final class CheckedWritesProducer extends KafkaProducer<byte[], byte[]> {
     return super.send(
         record,
         (metadata, exception) -> {
-          if (exception != null && DeadLetterHandler.isRefusalOfTheRecord(exception)) {
+          if (exception != null
+              && DeadLetterHandler.isRefusalOfTheRecord(exception)
+              && firstRefusalOfTheTransaction()) {
             RefusedWrites.remember(record, exception.toString());
           }
           if (callback != null) {
             callback.onCompletion(metadata, exception);
           }
         });
+  }
+
+  /**
+   * True for a refusal outside transactions, and for the first of a transaction: the broker's
+   * refusal of one record dooms the transaction, and the producer fails the records still pending
+   * in it with the same exception. Only the first is the record's own; the others are sent again,
+   * and a second record refused for its own sake is the first of the retry's transaction.
+   */
+  private boolean firstRefusalOfTheTransaction() {
+    return !transactional || refusedInTransaction.compareAndSet(false, true);
+  }
+
+  private static boolean isChangelog(String topic) {
+    return topic.endsWith("-changelog");
+  }
+
+  @Override
+  public void initTransactions() {
+    super.initTransactions();
+    transactional = true;
+    CountsAtCommit.holdUntilCommit();
+  }
+
+  @Override
+  public void beginTransaction() {
+    super.beginTransaction();
+    refusedInTransaction.set(false);
+  }
+
+  @Override
+  public void commitTransaction() {
+    super.commitTransaction();
+    CountsAtCommit.committed();
+  }
+
+  @Override
+  public void abortTransaction() {
+    CountsAtCommit.aborted();
+    super.abortTransaction();
+  }
+
+  @Override
+  public void close(Duration timeout) {
+    CountsAtCommit.closed();
+    super.close(timeout);
   }
 
   @Override

@@ -12,7 +12,8 @@ import io.opentelemetry.api.metrics.Meter;
  * spanlinks' metrics, through the same OpenTelemetry SDK as its spans. Every input record ends in
  * exactly one {@code spanlinks.orders} outcome, so {@code batched + duplicate + late +
  * dead_lettered} is the input count: {@code batched} counts distinct orders per batch, {@code
- * duplicate} every further delivery of an order id a batch already had.
+ * duplicate} every further delivery of an order id a batch already had. Under exactly-once they
+ * count what committed ({@link CountsAtCommit}): a retried transaction's records once.
  */
 public final class SpanlinksMetrics {
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("spanlinks.outcome");
@@ -88,6 +89,7 @@ public final class SpanlinksMetrics {
             .build();
   }
 
+  /** A batch closed: counted at its transaction's commit ({@link CountsAtCommit}). */
   public void batchClosed(
       long orderCount,
       long linkedCount,
@@ -95,37 +97,44 @@ public final class SpanlinksMetrics {
       long duplicateCount,
       long unsummedCount,
       long delayMs) {
-    orders.add(orderCount, BATCHED);
-    if (duplicateCount > 0) {
-      orders.add(duplicateCount, DUPLICATE);
-    }
-    if (unsummedCount > 0) {
-      storeFailures.add(unsummedCount, AMOUNT_OUT_OF_RANGE);
-    }
-    linked.add(linkedCount);
-    unlinked.add(unlinkedCount);
-    batchSize.record(orderCount);
-    closeDelay.record(delayMs / 1000.0);
+    CountsAtCommit.count(
+        () -> {
+          orders.add(orderCount, BATCHED);
+          if (duplicateCount > 0) {
+            orders.add(duplicateCount, DUPLICATE);
+          }
+          if (unsummedCount > 0) {
+            storeFailures.add(unsummedCount, AMOUNT_OUT_OF_RANGE);
+          }
+          linked.add(linkedCount);
+          unlinked.add(unlinkedCount);
+          batchSize.record(orderCount);
+          closeDelay.record(delayMs / 1000.0);
+        });
   }
 
   public void unreadableBlock() {
-    storeFailures.add(1, UNREADABLE_BLOCK);
+    CountsAtCommit.count(() -> storeFailures.add(1, UNREADABLE_BLOCK));
   }
 
   /** A batch record went out without its totals: with them it would pass the record limit. */
   public void totalsOmitted() {
-    storeFailures.add(1, TOTALS_OMITTED);
+    CountsAtCommit.count(() -> storeFailures.add(1, TOTALS_OMITTED));
   }
 
+  /**
+   * A write refused: counted at once, since a refusal the broker answers comes on the producer's
+   * own thread and its transaction aborts; each try is a refusal.
+   */
   public void refusedWrite() {
     refusedWrites.add(1);
   }
 
   public void late() {
-    orders.add(1, LATE);
+    CountsAtCommit.count(() -> orders.add(1, LATE));
   }
 
   public void deadLettered() {
-    orders.add(1, DEAD_LETTERED);
+    CountsAtCommit.count(() -> orders.add(1, DEAD_LETTERED));
   }
 }
