@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,7 @@ class PoisonRecordIT {
 
   private static final Duration SHORT = Duration.ofSeconds(2);
 
+  private static final String DEAD_LETTER_TIMESTAMP = "spanlinks.dead.letter.timestamp";
   private static final String ERRORS_MESSAGE = "__streams.errors.message";
 
   @Test
@@ -194,6 +196,14 @@ class PoisonRecordIT {
       assertThat(ItSupport.header(mine.get(0).headers(), ERRORS_MESSAGE))
           .as("the reason the %s was dead-lettered", poison.name())
           .isNotBlank();
+      // Retention counts from the write, not from the record's own (hours old) timestamp,
+      // which a header keeps.
+      assertThat(mine.get(0).timestampType())
+          .as("the dead-letter topic spanlinks created")
+          .isEqualTo(TimestampType.LOG_APPEND_TIME);
+      assertThat(ItSupport.header(mine.get(0).headers(), DEAD_LETTER_TIMESTAMP))
+          .as("the %s's own timestamp, in milliseconds", poison.name())
+          .containsOnlyDigits();
     }
     assertThat(deadLetters).as("dead letters").hasSameSizeAs(poisons);
   }

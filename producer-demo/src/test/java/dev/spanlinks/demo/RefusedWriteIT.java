@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,11 @@ class RefusedWriteIT {
       assertThat(orderIds(late))
           .as(() -> "late orders\n" + report(app, run))
           .containsExactlyInAnyOrderElementsOf(fitting.stream().map(Input::orderId).toList());
+      assertThat(late)
+          .as("the late topic spanlinks created stamps records when written: kept by retention")
+          .allSatisfy(
+              record ->
+                  assertThat(record.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME));
       assertOrdersBatchedOnce(batches, orders);
       assertLinkedOnce(app, run, batches, orders, inputs);
       // The aborted transaction's records were processed twice; counted once, as committed.

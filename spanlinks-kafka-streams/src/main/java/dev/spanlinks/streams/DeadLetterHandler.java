@@ -85,6 +85,13 @@ public final class DeadLetterHandler
    */
   static final String HEADER_TRUNCATED = "spanlinks.dead.letter.truncated";
 
+  /**
+   * The record's own timestamp (epoch milliseconds): the dead-letter topic spanlinks creates stamps
+   * records with the time they are written ({@code LogAppendTime}), so that its retention counts
+   * from then.
+   */
+  static final String HEADER_TIMESTAMP = "spanlinks.dead.letter.timestamp";
+
   /** The longest reason and stack trace a dead letter carries, in characters. */
   static final int MAX_REASON_CHARS = 1_000;
 
@@ -348,6 +355,7 @@ public final class DeadLetterHandler
     add(reasons, HEADER_TOPIC, String.valueOf(context.topic()));
     add(reasons, HEADER_PARTITION, Integer.toString(context.partition()));
     add(reasons, HEADER_OFFSET, Long.toString(context.offset()));
+    add(reasons, HEADER_TIMESTAMP, Long.toString(timestamp));
     Parts parts = fitted(original, reasons, key, value, recordMaxBytes);
     return new ProducerRecord<>(
         deadLetterTopic,

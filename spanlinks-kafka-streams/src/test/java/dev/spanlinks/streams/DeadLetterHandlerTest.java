@@ -182,6 +182,17 @@ class DeadLetterHandlerTest {
     assertThat(handler.writableTimestamp(Long.MAX_VALUE, now)).isEqualTo(now);
     assertThat(handler.writableTimestamp(now - 1_000, now)).isEqualTo(now - 1_000);
     assertThat(handler("spanlinks-dlt-time2").writableTimestamp(Long.MIN_VALUE, now)).isZero();
+
+    ProducerRecord<byte[], byte[]> refused =
+        new ProducerRecord<>("orders-late", null, 7L, new byte[1], new byte[1], null);
+    ProducerRecord<byte[], byte[]> deadLetter =
+        handler
+            .handleError(context("orders", 1), refused, new RefusedBeforeSendException("too old"))
+            .deadLetterQueueRecords()
+            .get(0);
+    assertThat(header(deadLetter.headers(), DeadLetterHandler.HEADER_TIMESTAMP))
+        .as("the record's own timestamp, whatever the dead letter is stamped with")
+        .isEqualTo("7");
   }
 
   private static DeadLetterHandler handler(String applicationId) {

@@ -60,6 +60,11 @@ final class BrokerLimits {
       for (Map.Entry<ConfigResource, Config> entry : configs.entrySet()) {
         boolean broker = entry.getKey().type() == ConfigResource.Type.BROKER;
         Config described = entry.getValue();
+        String topic = entry.getKey().name();
+        if (!broker
+            && (topic.equals(config.lateTopic()) || topic.equals(config.deadLetterTopic()))) {
+          warnIfDeletedByEventTime(topic, described);
+        }
         recordMaxBytes =
             Math.min(
                 recordMaxBytes,
@@ -119,6 +124,29 @@ final class BrokerLimits {
         maxPastMs == Long.MAX_VALUE ? "none" : maxPastMs,
         config.batchKeyMaxBytes());
     return lowered;
+  }
+
+  /**
+   * Late orders and dead letters keep their event times. On a topic stamped with them ({@code
+   * CreateTime}) and a finite retention, one older than the retention is deleted soon after it is
+   * written: say so. spanlinks creates these topics with {@code LogAppendTime}.
+   */
+  private static void warnIfDeletedByEventTime(String topic, Config described) {
+    ConfigEntry type = described.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+    long retentionMs = value(described, TopicConfig.RETENTION_MS_CONFIG);
+    if (type != null
+        && "CreateTime".equals(type.value())
+        && retentionMs >= 0
+        && retentionMs != Long.MAX_VALUE) {
+      log.warn(
+          "Topic {} keeps records by their own timestamps (message.timestamp.type=CreateTime),"
+              + " and spanlinks writes event times there: a record more than retention.ms ({} ms)"
+              + " old is deleted soon after it is written. Set message.timestamp.type="
+              + "LogAppendTime on {}, as spanlinks does when it creates the topic.",
+          topic,
+          retentionMs,
+          topic);
+    }
   }
 
   /** The producer's {@code max.request.size}, as Kafka Streams' producer will have it. */

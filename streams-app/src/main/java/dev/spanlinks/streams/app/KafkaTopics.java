@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -50,7 +51,9 @@ final class KafkaTopics {
       List<NewTopic> missing = new ArrayList<>();
       for (String topic : wanted) {
         if (!existing.contains(topic)) {
-          missing.add(newTopic(topic, settings));
+          boolean stampedOnWrite =
+              topic.equals(config.lateTopic()) || topic.equals(config.deadLetterTopic());
+          missing.add(newTopic(topic, settings, stampedOnWrite));
         }
       }
       if (!missing.isEmpty() && !settings.create()) {
@@ -102,12 +105,22 @@ final class KafkaTopics {
     }
   }
 
-  private static NewTopic newTopic(String name, TopicSettings settings) {
-    return new NewTopic(
-        name,
-        settings.partitions() < 1 ? Optional.empty() : Optional.of(settings.partitions()),
-        settings.replicationFactor() < 1
-            ? Optional.empty()
-            : Optional.of(settings.replicationFactor()));
+  /**
+   * A topic to create. The late and dead-letter topics ({@code stampedOnWrite}) get {@code
+   * message.timestamp.type=LogAppendTime}: their records carry old event times, and retention
+   * counts from a record's timestamp, so on a topic stamped with the producer's time an order more
+   * than a week late (the default retention) would be deleted minutes after it was written.
+   */
+  static NewTopic newTopic(String name, TopicSettings settings, boolean stampedOnWrite) {
+    NewTopic topic =
+        new NewTopic(
+            name,
+            settings.partitions() < 1 ? Optional.empty() : Optional.of(settings.partitions()),
+            settings.replicationFactor() < 1
+                ? Optional.empty()
+                : Optional.of(settings.replicationFactor()));
+    return stampedOnWrite
+        ? topic.configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))
+        : topic;
   }
 }
