@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -52,12 +51,14 @@ public final class BatchTracer {
   private static final LongAdder exportWaitNanos = new LongAdder();
 
   /**
-   * The threads that have flushed each SDK. The SDK's {@code forceFlush} hands a caller the flush
-   * already in progress, if there is one, and that flush covers only the spans queued before it
-   * began: with two stream threads, one thread's wait could end before its own spans were exported.
-   * Once a second thread flushes the same SDK, every wait is confirmed by a flush of its own.
+   * The tracers (one per task) that have flushed each SDK. The SDK's {@code forceFlush} hands a
+   * caller the flush already in progress, if there is one, and that flush covers only the spans
+   * queued before it began: with two tasks, on two stream threads or on one (two closes in one poll
+   * loop), one task's wait could end before its own spans were exported, and its commit go through
+   * without them. Once a second tracer flushes the same SDK, every wait is confirmed by a flush of
+   * its own. Weakly held: a closed task's tracer goes with it.
    */
-  private static final Map<SdkTracerProvider, Set<Thread>> flushingThreads =
+  private static final Map<SdkTracerProvider, Set<BatchTracer>> flushingTracers =
       Collections.synchronizedMap(new WeakHashMap<>());
 
   private final Tracer tracer;
@@ -187,23 +188,20 @@ public final class BatchTracer {
     if (sdkTracerProvider == null) {
       return CompletableResultCode.ofSuccess();
     }
-    flushingThreads
-        .computeIfAbsent(sdkTracerProvider, provider -> ConcurrentHashMap.newKeySet())
-        .add(Thread.currentThread());
+    Set<BatchTracer> tracers =
+        flushingTracers.computeIfAbsent(
+            sdkTracerProvider,
+            provider ->
+                Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())));
+    tracers.add(this);
     return sdkTracerProvider.forceFlush();
   }
 
-  /**
-   * True when more than one live thread has flushed this SDK: see {@link #flushingThreads}. A
-   * stream thread that died (and was replaced) no longer counts, nor is it kept.
-   */
-  private boolean sharedWithOtherThreads() {
-    Set<Thread> threads = sdkTracerProvider == null ? null : flushingThreads.get(sdkTracerProvider);
-    if (threads == null) {
-      return false;
-    }
-    threads.removeIf(thread -> !thread.isAlive());
-    return threads.size() > 1;
+  /** True when another tracer has flushed this SDK: see {@link #flushingTracers}. */
+  private boolean sharedWithOtherTasks() {
+    Set<BatchTracer> tracers =
+        sdkTracerProvider == null ? null : flushingTracers.get(sdkTracerProvider);
+    return tracers != null && tracers.size() > 1;
   }
 
   /**
@@ -216,7 +214,7 @@ public final class BatchTracer {
   private void await(CompletableResultCode flush) {
     long waitStart = System.nanoTime();
     flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS);
-    if (flush.isDone() && sharedWithOtherThreads()) {
+    if (flush.isDone() && sharedWithOtherTasks()) {
       flush = confirm(waitStart);
     }
     exportWaitNanos.add(System.nanoTime() - waitStart);

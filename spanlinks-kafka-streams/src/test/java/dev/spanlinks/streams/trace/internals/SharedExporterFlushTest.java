@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,53 @@ class SharedExporterFlushTest {
       assertThat(second.get(10, TimeUnit.SECONDS))
           .as("exported when the second thread's wait ended")
           .contains("second thread's span");
+    }
+  }
+
+  /**
+   * Two tasks of one stream thread close in one poll loop (issue 23 item 1): the second task's
+   * flush is handed the first task's, still running, and the commit must not go through before the
+   * second task's span is exported.
+   */
+  @Test
+  void shouldNotCommitBeforeEveryTasksSpansAreExportedWhenTasksShareAThread() throws Exception {
+    GatedSpanExporter gated = new GatedSpanExporter();
+    try (OpenTelemetrySdk sdk = gated.sdk()) {
+      BatchSpanSettings settings = new BatchSpanSettings("app", "orders", 10, false);
+      CountDownLatch committing = new CountDownLatch(1);
+      CompletableFuture<List<String>> exportedAtCommit = new CompletableFuture<>();
+      Thread streamThread =
+          new Thread(
+              () -> {
+                try {
+                  // This thread's producer waits before its commits: closes hand their spans over.
+                  SpansBeforeCommit.beforeProducerFlush();
+                  BatchTracer taskA = new BatchTracer(sdk, settings);
+                  BatchTracer taskB = new BatchTracer(sdk, settings);
+                  endSpan(sdk, "task A's span");
+                  taskA.exportEndedSpans();
+                  assertThat(gated.awaitExporting(Duration.ofSeconds(10))).isTrue();
+                  endSpan(sdk, "task B's span");
+                  taskB.exportEndedSpans();
+                  committing.countDown();
+                  SpansBeforeCommit.beforeProducerFlush(); // the commit's flush
+                  exportedAtCommit.complete(gated.exportedNames());
+                } catch (Throwable t) {
+                  exportedAtCommit.completeExceptionally(t);
+                }
+              });
+      streamThread.start();
+      assertThat(committing.await(10, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (streamThread.getState() != Thread.State.TIMED_WAITING
+          && !exportedAtCommit.isDone()
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      gated.release();
+      assertThat(exportedAtCommit.get(10, TimeUnit.SECONDS))
+          .as("exported when the commit's wait ended")
+          .contains("task A's span", "task B's span");
     }
   }
 
