@@ -45,6 +45,38 @@ class EcosystemTest {
     }
   }
 
+  /**
+   * A batch emitted again (after a crash before its commit, spans not being transactional) gives
+   * each order's trace the same reverse span, not a second one: its id comes from the batch and the
+   * order (issue 23 item 3).
+   */
+  @Test
+  void shouldGiveReverseSpansTheSameIdsWhenABatchIsEmittedAgain(@TempDir Path otherStateDir) {
+    // order-3b carries order-3's trace context: two orders, two reverse spans.
+    TestOrder three = traced(3);
+    String order3 = "00-" + three.traceId() + "-" + three.spanId() + "-01";
+    List<TestOrder> orders =
+        List.of(traced(1), traced(2), three, untraced("order-3b").traceparent(order3));
+    List<String> first = reverseSpanIds(stateDir, orders);
+    List<String> again = reverseSpanIds(otherStateDir, orders);
+    assertThat(first).hasSize(4).doesNotHaveDuplicates();
+    assertThat(again).as("the same batch emitted again").isEqualTo(first);
+  }
+
+  private static List<String> reverseSpanIds(Path stateDir, List<TestOrder> orders) {
+    try (TopologyFixture fixture =
+        new TopologyFixture(stateDir, Map.of(BatchConfig.REVERSE_LINKS_CONFIG, true))) {
+      orders.forEach(fixture::send);
+      fixture.send(traced(9).at("2026-01-15T12:00:00Z"));
+      return BatchTopologyTest.spanNamed(
+              fixture.finishedSpans(), SpanlinksAttributes.REVERSE_SPAN_NAME)
+          .stream()
+          .map(s -> s.getTraceId() + "/" + s.getSpanId())
+          .sorted()
+          .toList();
+    }
+  }
+
   @Test
   void shouldKeepBatchWhoseOnlySampledOrderIsInALaterChunk() {
     try (TopologyFixture fixture =

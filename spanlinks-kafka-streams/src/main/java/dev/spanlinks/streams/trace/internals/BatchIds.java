@@ -55,12 +55,31 @@ public record BatchIds(String applicationId, String batchKey, long windowStartMs
     return SpanId.fromBytes(nonZero(digest, 8));
   }
 
+  /**
+   * The span id of the reverse ({@code batched}) span of one linked order: it lives in the order's
+   * trace, so a batch re-emitted after a crash must give it the same id, or the order's trace shows
+   * it twice. Distinct per order even when two orders share a span context.
+   */
+  String reverseSpanId(String orderTraceId, String orderSpanId, String orderId) {
+    byte[] order =
+        (orderTraceId + '/' + orderSpanId + '/' + orderId).getBytes(StandardCharsets.UTF_8);
+    return SpanId.fromBytes(nonZero(digest(REVERSE_SPAN, order), 8));
+  }
+
+  /** The chunk index that marks a reverse span's digest; chunk indexes are never negative. */
+  private static final int REVERSE_SPAN = Integer.MIN_VALUE;
+
   private byte[] digest(int chunkIndex) {
+    return digest(chunkIndex, new byte[0]);
+  }
+
+  private byte[] digest(int chunkIndex, byte[] suffix) {
     byte[] app = applicationId.getBytes(StandardCharsets.UTF_8);
     byte[] key = batchKey.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer input = ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4 + 4);
+    ByteBuffer input =
+        ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4 + 4 + suffix.length);
     input.putInt(app.length).put(app).putInt(key.length).put(key);
-    input.putLong(windowStartMs).putInt(partition).putInt(chunkIndex);
+    input.putLong(windowStartMs).putInt(partition).putInt(chunkIndex).put(suffix);
     try {
       return MessageDigest.getInstance("SHA-256").digest(input.array());
     } catch (NoSuchAlgorithmException e) {

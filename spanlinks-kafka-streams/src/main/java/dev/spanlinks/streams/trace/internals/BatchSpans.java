@@ -288,21 +288,32 @@ public final class BatchSpans {
    * to the batch span, so even a backend that cannot query links in reverse shows, from the order,
    * which batch took it. The order's sampling decision applies, as for any child span.
    */
+  @SuppressWarnings("try") // the scope only has to be open while the span starts
   private void startReverseSpans() {
     SpanContext batch = batchSpan.getSpanContext();
     Attributes linkAttributes = Attributes.of(SpanlinksAttributes.BATCH_KEY, batchKey);
     for (PendingLink link : pending) {
-      tracer
-          .tracer()
-          .spanBuilder(SpanlinksAttributes.REVERSE_SPAN_NAME)
-          .setSpanKind(SpanKind.INTERNAL)
-          .setParent(Context.root().with(Span.wrap(link.spanContext())))
-          .addLink(batch, linkAttributes)
-          .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
-          .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
-          .setAttribute(SpanlinksAttributes.ORDER_ID, link.orderId())
-          .startSpan()
-          .end();
+      SpanContext order = link.spanContext();
+      Context parent = Context.root().with(Span.wrap(order));
+      SpanBuilder reverse =
+          tracer
+              .tracer()
+              .spanBuilder(SpanlinksAttributes.REVERSE_SPAN_NAME)
+              .setSpanKind(SpanKind.INTERNAL)
+              .setParent(parent)
+              .addLink(batch, linkAttributes)
+              .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
+              .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
+              .setAttribute(SpanlinksAttributes.ORDER_ID, link.orderId());
+      String spanId =
+          ids.reverseSpanId(order.getTraceId(), order.getSpanId(), String.valueOf(link.orderId()));
+      // Its id from the batch and the order: a re-emitted batch gives the order's trace the same
+      // reverse span again, not a second one.
+      try (Scope ignored =
+          DeterministicIdGenerator.withIds(Context.current(), order.getTraceId(), spanId)
+              .makeCurrent()) {
+        reverse.startSpan().end();
+      }
       tracer.spanEnded();
     }
   }
