@@ -8,9 +8,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -58,6 +60,12 @@ public final class BatchConfig extends AbstractConfig {
    * partition is 0, and passes the live partition here so that batch ids come out the same.
    */
   static final String BATCH_IDS_PARTITION_INTERNAL = "spanlinks.internal.batch.ids.partition";
+
+  /** spanlinks' own keys; an unknown one is a mistake, refused with the nearest known key. */
+  private static final String PREFIX = "spanlinks.";
+
+  /** Keys spanlinks passes to its own parts (handlers, offline replay), never a user's. */
+  private static final String INTERNAL_PREFIX = "spanlinks.internal.";
 
   /**
    * The producer's transaction timeout unless the user sets one: long enough to close a window of a
@@ -352,12 +360,59 @@ public final class BatchConfig extends AbstractConfig {
    */
   public BatchConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
+    for (Object key : props.keySet()) {
+      String name = String.valueOf(key);
+      if (name.startsWith(PREFIX)
+          && !name.startsWith(INTERNAL_PREFIX)
+          && !CONFIG_DEF.names().contains(name)) {
+        throw new ConfigException(
+            "Unknown setting "
+                + name
+                + nearestKnown(name).map(known -> " (did you mean " + known + "?)").orElse("")
+                + ": the spanlinks.* keys are spanlinks' own (see topology-docs/CONFIGURATION.md);"
+                + " Kafka's keys pass through unchanged");
+      }
+    }
     Set<String> topics =
         new HashSet<>(List.of(ordersTopic(), batchesTopic(), lateTopic(), deadLetterTopic()));
     if (topics.size() != 4) {
       throw new ConfigException(
           "The orders, batches, late and dead-letter topics must be four different topics");
     }
+  }
+
+  /** The known setting closest to {@code name} by edit distance, if one is close enough. */
+  static Optional<String> nearestKnown(String name) {
+    String nearest = null;
+    int best = Integer.MAX_VALUE;
+    for (String known : new TreeSet<>(CONFIG_DEF.names())) {
+      int distance = editDistance(name, known);
+      if (distance < best) {
+        best = distance;
+        nearest = known;
+      }
+    }
+    // A guess further than a third of the name away is noise, not help.
+    return best <= Math.max(3, name.length() / 3) ? Optional.ofNullable(nearest) : Optional.empty();
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   /** How input values become orders. */

@@ -72,6 +72,33 @@ class BatchConfigTest {
   }
 
   @Test
+  void shouldRefuseAnUnknownSpanlinksKeyNamingTheNearestKnownOne() {
+    assertThatThrownBy(
+            () ->
+                new BatchConfig(Map.of("application.id", "a", "spanlinks.dead.letter.topic", "x")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("Unknown setting spanlinks.dead.letter.topic");
+    assertThatThrownBy(
+            () -> new BatchConfig(Map.of("application.id", "a", "spanlinks.window.size", "1")))
+        .hasMessageContaining("(did you mean spanlinks.window.size.ms?)");
+    assertThatThrownBy(
+            () ->
+                new BatchConfig(Map.of("application.id", "a", "spanlinks.zzzzzzzzzzzzzzzzzz", "1")))
+        .as("nothing close: no guess")
+        .hasMessageNotContaining("did you mean");
+    assertThat(
+            new BatchConfig(
+                    Map.of(
+                        "application.id", "a",
+                        "linger.ms", "5",
+                        "my.own.key", "kept",
+                        "spanlinks.internal.batch.ids.partition", "3"))
+                .originals())
+        .as("Kafka's keys, a user's own and spanlinks' internal ones pass")
+        .containsEntry("my.own.key", "kept");
+  }
+
+  @Test
   void shouldRejectOneTopicForTwoPurposes() {
     assertThatThrownBy(
             () ->

@@ -70,6 +70,19 @@ class StreamsMainTest {
   }
 
   @Test
+  void shouldRefuseAMisspeltSpanlinksKeyInOneLine() throws Exception {
+    Path config =
+        Files.writeString(dir.resolve("misspelt.properties"), "spanlinks.idle.close=60000\n");
+    assertThat(run("--config", config.toString(), "--bootstrap-servers", "127.0.0.1:1"))
+        .isEqualTo(2);
+    assertThat(err.toString().strip())
+        .startsWith(
+            "spanlinks: Unknown setting spanlinks.idle.close (did you mean"
+                + " spanlinks.idle.close.ms?)")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
   void shouldRefuseAnUnresolvedConfigVariableWithoutPrintingTheValue() throws Exception {
     Path config =
         Files.writeString(
