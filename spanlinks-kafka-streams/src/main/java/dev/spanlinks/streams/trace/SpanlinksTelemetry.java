@@ -84,6 +84,49 @@ public final class SpanlinksTelemetry {
   }
 
   /**
+   * As {@link #autoConfigure(int)}, for {@code streamThreads} stream threads: the span queue must
+   * hold what they can all keep in it at once.
+   *
+   * @throws ConfigurationException when the link limit is below {@code linksPerSpan}, or {@code
+   *     OTEL_BSP_MAX_QUEUE_SIZE} below what the threads can fill
+   */
+  public static OpenTelemetrySdk autoConfigure(int linksPerSpan, int streamThreads) {
+    return autoConfigure(
+        linksPerSpan,
+        builder ->
+            builder.addTracerProviderCustomizer(
+                (tracerProvider, config) -> {
+                  requireSpanQueue(
+                      config.getInt(SPAN_QUEUE_SIZE, DEFAULT_SPAN_QUEUE_SIZE), streamThreads);
+                  return tracerProvider;
+                }));
+  }
+
+  /**
+   * Refuses a span queue the stream threads can overfill: the batch span processor drops what does
+   * not fit, and every span a close ends must reach the exporter.
+   */
+  static void requireSpanQueue(int queueSize, int streamThreads) {
+    long needed = (long) BatchTracer.MAX_QUEUED_SPANS_PER_THREAD * streamThreads;
+    if (queueSize < needed) {
+      throw new ConfigurationException(
+          "OTEL_BSP_MAX_QUEUE_SIZE ("
+              + SPAN_QUEUE_SIZE
+              + ") is "
+              + queueSize
+              + ", below what "
+              + streamThreads
+              + " stream threads closing at once keep queued ("
+              + BatchTracer.MAX_QUEUED_SPANS_PER_THREAD
+              + " each = "
+              + needed
+              + "): the span processor would drop spans. Raise it, or leave it unset ("
+              + DEFAULT_SPAN_QUEUE_SIZE
+              + ").");
+    }
+  }
+
+  /**
    * As {@link #autoConfigure(int)}, with a last say for the caller: another exporter or span
    * processor, say, or different defaults.
    */
@@ -221,6 +264,25 @@ public final class SpanlinksTelemetry {
     requireLinkLimit(limit, linksPerSpan);
     return GlobalOpenTelemetry.get();
   }
+
+  /**
+   * As {@link #fromJavaAgent(int)}, for {@code streamThreads} stream threads: the agent's span
+   * queue (2,048 unless {@code OTEL_BSP_MAX_QUEUE_SIZE} says otherwise) must hold what they can
+   * fill.
+   */
+  public static OpenTelemetry fromJavaAgent(int linksPerSpan, int streamThreads) {
+    String configured = System.getProperty(SPAN_QUEUE_SIZE);
+    if (configured == null) {
+      configured = System.getenv("OTEL_BSP_MAX_QUEUE_SIZE");
+    }
+    requireSpanQueue(
+        configured == null ? AGENT_SPAN_QUEUE_SIZE : Integer.parseInt(configured.trim()),
+        streamThreads);
+    return fromJavaAgent(linksPerSpan);
+  }
+
+  /** The SDK's own span queue size, which the Java agent keeps. */
+  private static final int AGENT_SPAN_QUEUE_SIZE = 2_048;
 
   /**
    * The SDK link limit spanlinks needs: a chunk of order links, plus the batch span's links to its

@@ -58,6 +58,21 @@ class SpanlinksTelemetryTest {
   void clearProperties() {
     NO_EXPORT.keySet().forEach(System::clearProperty);
     System.clearProperty("otel.span.link.count.limit");
+    System.clearProperty("otel.bsp.max.queue.size");
+  }
+
+  @Test
+  void shouldFailAtStartUpWhenTheSpanQueueIsSmallerThanTheThreadsCanFill() {
+    System.setProperty("otel.bsp.max.queue.size", "1000");
+    assertThatThrownBy(() -> SpanlinksTelemetry.autoConfigure(1000, 2))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("OTEL_BSP_MAX_QUEUE_SIZE (otel.bsp.max.queue.size) is 1000")
+        .hasMessageContaining("2 stream threads closing at once keep queued (512 each = 1024)");
+    SpanlinksTelemetry.autoConfigure(1000, 1).close();
+    System.clearProperty("otel.bsp.max.queue.size");
+    SpanlinksTelemetry.autoConfigure(1000, 32).close(); // the default queue holds 32
+    assertThatThrownBy(() -> SpanlinksTelemetry.autoConfigure(1000, 33))
+        .isInstanceOf(ConfigurationException.class);
   }
 
   @Test

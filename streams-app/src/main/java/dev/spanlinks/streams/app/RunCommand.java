@@ -120,10 +120,12 @@ final class RunCommand implements Callable<Integer> {
       throws InterruptedException {
     OpenTelemetry openTelemetry;
     if (SpanlinksTelemetry.javaAgentAttached()) {
-      openTelemetry = SpanlinksTelemetry.fromJavaAgent(config.linksPerSpan());
+      openTelemetry =
+          SpanlinksTelemetry.fromJavaAgent(config.linksPerSpan(), streamThreads(config));
       log.info("OpenTelemetry Java agent attached: batch spans go through the agent's SDK");
     } else {
-      openTelemetry = SpanlinksTelemetry.autoConfigure(config.linksPerSpan());
+      openTelemetry =
+          SpanlinksTelemetry.autoConfigure(config.linksPerSpan(), streamThreads(config));
     }
     StreamsRunner runner;
     try {
@@ -167,6 +169,12 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigException("--health-port must be 0 to 65535, not " + healthPort);
     }
     return HealthServer.start(new InetSocketAddress(healthAddress, healthPort), state);
+  }
+
+  /** Kafka Streams' {@code num.stream.threads}, as it will read it. */
+  private static int streamThreads(BatchConfig config) {
+    Object threads = config.originals().get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+    return threads == null ? 1 : Integer.parseInt(threads.toString().trim());
   }
 
   /** Null before Kafka Streams exists: the probes then say STARTING. */

@@ -83,6 +83,22 @@ class StreamsMainTest {
   }
 
   @Test
+  void shouldRefuseASpanQueueTheStreamThreadsCanOverfillInOneLine() throws Exception {
+    Path config = Files.writeString(dir.resolve("threads.properties"), "num.stream.threads=5\n");
+    System.setProperty("otel.bsp.max.queue.size", "2048");
+    try {
+      assertThat(run("--config", config.toString(), "--bootstrap-servers", "127.0.0.1:1"))
+          .isEqualTo(2);
+    } finally {
+      System.clearProperty("otel.bsp.max.queue.size");
+    }
+    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(err.toString())
+        .startsWith("spanlinks: OTEL_BSP_MAX_QUEUE_SIZE (otel.bsp.max.queue.size) is 2048")
+        .contains("5 stream threads");
+  }
+
+  @Test
   void shouldRefuseAnUnresolvedConfigVariableWithoutPrintingTheValue() throws Exception {
     Path config =
         Files.writeString(

@@ -37,6 +37,13 @@ public final class BatchTracer {
   static final int SPANS_PER_EXPORT_ROUND = 256;
 
   /**
+   * The most ended spans one stream thread keeps in the span processor's queue: the round being
+   * exported and the round being filled. A queue smaller than this times the stream threads can
+   * drop spans when they close at once.
+   */
+  public static final int MAX_QUEUED_SPANS_PER_THREAD = 2 * SPANS_PER_EXPORT_ROUND;
+
+  /**
    * Links in the spans of one round, at most (give or take one span's): a round of 256 chunk spans
    * of 1,000 links each held about 100 MB of heap until exported, and a million-order window closed
    * under {@code -Xmx256m} with 237 MB live once the exporter took 512 spans at a time. 65,536
