@@ -317,4 +317,25 @@ final class ClusterRun implements AutoCloseable {
     receiver.close();
     producerTelemetry.close();
   }
+
+  /**
+   * For each linked order ({@code traceId/spanId}, as {@link ItSupport#ids} writes it), the ids of
+   * the spans among {@code spans} (by id) that link it.
+   */
+  static Map<String, List<String>> spansLinkingEachOrder(Map<String, Span> spans) {
+    Map<String, List<String>> spansByOrder = new HashMap<>();
+    spans.forEach(
+        (spanId, span) ->
+            span.getLinksList()
+                .forEach(
+                    link ->
+                        spansByOrder
+                            .computeIfAbsent(
+                                ItSupport.ids(
+                                    link.getTraceId().toByteArray(),
+                                    link.getSpanId().toByteArray()),
+                                k -> new ArrayList<>())
+                            .add(spanId)));
+    return spansByOrder;
+  }
 }

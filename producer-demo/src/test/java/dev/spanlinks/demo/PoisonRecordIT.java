@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -232,20 +231,7 @@ class PoisonRecordIT {
 
   /** Every ordinary order linked by exactly one batch or chunk span; no poison record by any. */
   private static void assertLinkedOnce(ClusterRun run, List<Input> orders, List<Input> poisons) {
-    Map<String, List<String>> spansByOrder = new HashMap<>();
-    spanIds(run)
-        .forEach(
-            (spanId, span) ->
-                span.getLinksList()
-                    .forEach(
-                        link ->
-                            spansByOrder
-                                .computeIfAbsent(
-                                    ItSupport.ids(
-                                        link.getTraceId().toByteArray(),
-                                        link.getSpanId().toByteArray()),
-                                    k -> new ArrayList<>())
-                                .add(spanId)));
+    Map<String, List<String>> spansByOrder = ClusterRun.spansLinkingEachOrder(spanIds(run));
     assertThat(spansByOrder.keySet())
         .as("linked orders")
         .containsExactlyInAnyOrderElementsOf(orders.stream().map(Input::context).toList())

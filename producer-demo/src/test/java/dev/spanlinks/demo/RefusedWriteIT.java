@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -252,19 +251,7 @@ class RefusedWriteIT {
                 .map(Map.Entry::getKey))
         .as("distinct batch spans = committed batches")
         .containsExactlyInAnyOrderElementsOf(committed);
-    Map<String, List<String>> spansByOrder = new HashMap<>();
-    spans.forEach(
-        (spanId, span) ->
-            span.getLinksList()
-                .forEach(
-                    link ->
-                        spansByOrder
-                            .computeIfAbsent(
-                                ItSupport.ids(
-                                    link.getTraceId().toByteArray(),
-                                    link.getSpanId().toByteArray()),
-                                k -> new ArrayList<>())
-                            .add(spanId)));
+    Map<String, List<String>> spansByOrder = ClusterRun.spansLinkingEachOrder(spans);
     assertThat(spansByOrder.keySet())
         .as("linked orders")
         .containsExactlyInAnyOrderElementsOf(orders.stream().map(Input::context).toList())

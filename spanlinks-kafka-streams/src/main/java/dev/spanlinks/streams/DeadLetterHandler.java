@@ -228,35 +228,22 @@ public final class DeadLetterHandler
     }
     metrics.refusedWrite();
     if (record.topic().equals(deadLetterTopic)) {
-      REFUSED_WRITE.warn(
-          "a dead letter cannot be written anywhere, dropped it",
-          record.topic(),
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          exception.toString());
+      warnRefused(
+          "a dead letter cannot be written anywhere, dropped it", record, context, exception);
       return ProductionExceptionHandler.Response.resume();
     }
     if (exactlyOnce && !(exception instanceof RefusedBeforeSendException)) {
       // The broker's refusal has put the transaction in an abortable state: a dead letter sent now
       // would fail too. The transaction aborts, and the task processes the input again from its
       // last commit: the same record is refused before it is sent then, and dead-lettered.
-      REFUSED_WRITE.warn(
+      warnRefused(
           "the transaction aborts, and the record is dead-lettered when it is written again",
-          record.topic(),
-          context.topic(),
-          context.partition(),
-          context.offset(),
-          exception.toString());
+          record,
+          context,
+          exception);
       return ProductionExceptionHandler.Response.resume();
     }
-    REFUSED_WRITE.warn(
-        "wrote it to the dead-letter topic instead",
-        record.topic(),
-        context.topic(),
-        context.partition(),
-        context.offset(),
-        exception.toString());
+    warnRefused("wrote it to the dead-letter topic instead", record, context, exception);
     return ProductionExceptionHandler.Response.resume(
         List.of(
             deadLetter(
@@ -267,6 +254,20 @@ public final class DeadLetterHandler
                 context,
                 exception,
                 false)));
+  }
+
+  private static void warnRefused(
+      String outcome,
+      ProducerRecord<byte[], byte[]> record,
+      ErrorHandlerContext context,
+      Exception exception) {
+    REFUSED_WRITE.warn(
+        outcome,
+        record.topic(),
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        exception.toString());
   }
 
   /** A value that cannot be serialized: spanlinks' own serializers do not fail on any value. */
