@@ -25,6 +25,7 @@ module dev.spanlinks.streams {
   requires transitive com.fasterxml.jackson.annotation;
   requires io.opentelemetry.sdk.common;
   requires io.opentelemetry.sdk.autoconfigure.spi;
+  requires io.opentelemetry.semconv;
   requires io.opentelemetry.semconv.incubating;
   requires com.fasterxml.jackson.core;
   requires com.fasterxml.jackson.databind;

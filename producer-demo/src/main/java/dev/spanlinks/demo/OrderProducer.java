@@ -1,17 +1,18 @@
 package dev.spanlinks.demo;
 
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_KEY;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -54,6 +55,7 @@ final class OrderProducer implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final MessagingConventions conventions;
   // The first send that failed (no broker, failed authentication, ...): it ends the run, so a
   // failing cluster is never reported as orders produced.
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
@@ -90,6 +92,7 @@ final class OrderProducer implements AutoCloseable {
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     this.tracer = openTelemetry.getTracer("dev.spanlinks.demo");
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+    this.conventions = MessagingConventions.of(openTelemetry);
   }
 
   /**
@@ -153,18 +156,25 @@ final class OrderProducer implements AutoCloseable {
     Span request =
         tracer.spanBuilder("receive-order").setSpanKind(SpanKind.SERVER).setNoParent().startSpan();
     try (Scope ignored = request.makeCurrent()) {
-      Span send =
+      SpanBuilder sendBuilder =
           tracer
               .spanBuilder("send " + record.topic())
               .setSpanKind(SpanKind.PRODUCER)
-              .setAttribute(MESSAGING_SYSTEM, "kafka")
               .setAttribute(MESSAGING_OPERATION_TYPE, MessagingOperationTypeIncubatingValues.SEND)
               .setAttribute(MESSAGING_OPERATION_NAME, "send")
               .setAttribute(MESSAGING_DESTINATION_NAME, record.topic())
-              .setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, record.key())
               .setAttribute(SpanlinksAttributes.ORDER_ID, orderId)
-              .setAttribute(SpanlinksAttributes.ORDER_EVENT_TIME, createdAt.toString())
-              .startSpan();
+              .setAttribute(SpanlinksAttributes.ORDER_EVENT_TIME, createdAt.toString());
+      for (AttributeKey<String> key :
+          conventions.keys(MessagingConventions.OLD_SYSTEM, MessagingConventions.NEW_SYSTEM)) {
+        sendBuilder.setAttribute(key, "kafka");
+      }
+      for (AttributeKey<String> key :
+          conventions.keys(
+              MessagingConventions.OLD_MESSAGE_KEY, MessagingConventions.NEW_MESSAGE_KEY)) {
+        sendBuilder.setAttribute(key, record.key());
+      }
+      Span send = sendBuilder.startSpan();
       try (Scope sendScope = send.makeCurrent()) {
         propagator.inject(Context.current(), record.headers(), KafkaHeadersSetter.INSTANCE);
         producer.send(

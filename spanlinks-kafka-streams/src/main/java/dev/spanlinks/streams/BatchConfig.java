@@ -4,6 +4,7 @@ import dev.spanlinks.streams.model.internals.InputFormat;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.LinkAttributes;
 import io.opentelemetry.api.OpenTelemetry;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
   public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
   public static final String TRACE_MAX_BYTES_CONFIG = "spanlinks.trace.max.bytes";
+  public static final String KAFKA_CLUSTER_ID_CONFIG = "spanlinks.kafka.cluster.id";
   public static final String CLOSE_TIMEOUT_MS_CONFIG = "spanlinks.close.timeout.ms";
   public static final String INPUT_FORMAT_CONFIG = "spanlinks.input.format";
   public static final String JSON_ID_POINTER_CONFIG = "spanlinks.json.id.pointer";
@@ -240,6 +242,14 @@ public final class BatchConfig extends AbstractConfig {
                   + " safe (state is restored and uncommitted work redone at the next start) but"
                   + " slower to recover from, and the shutdown log says so.")
           .define(
+              KAFKA_CLUSTER_ID_CONFIG,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "The Kafka cluster's id, for the batch span's messaging.kafka.cluster.id (or"
+                  + " kafka.cluster.id, by OTEL_SEMCONV_STABILITY_OPT_IN). The app reads it from"
+                  + " the brokers at start-up unless set; empty: the attribute is left out.")
+          .define(
               TRACE_MAX_BYTES_CONFIG,
               Type.LONG,
               BatchSpanSettings.DEFAULT_TRACE_MAX_BYTES,
@@ -383,6 +393,10 @@ public final class BatchConfig extends AbstractConfig {
 
   /** The known setting closest to {@code name} by edit distance, if one is close enough. */
   static Optional<String> nearestKnown(String name) {
+    if (name.contains("dead.letter") || name.contains("dlq")) {
+      // The dead-letter topic is Kafka's own setting, not a spanlinks.* one.
+      return Optional.of(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+    }
     String nearest = null;
     int best = Integer.MAX_VALUE;
     for (String known : new TreeSet<>(CONFIG_DEF.names())) {
@@ -539,6 +553,34 @@ public final class BatchConfig extends AbstractConfig {
 
   boolean repartitionByKey() {
     return getBoolean(REPARTITION_BY_KEY_CONFIG);
+  }
+
+  /** The Kafka cluster id for the batch span, if known ({@value #KAFKA_CLUSTER_ID_CONFIG}). */
+  Optional<String> kafkaClusterId() {
+    String id = getString(KAFKA_CLUSTER_ID_CONFIG);
+    return id.isEmpty() ? Optional.empty() : Optional.of(id);
+  }
+
+  /** What {@code client.id} the user gave Kafka Streams, if any. */
+  Optional<String> clientId() {
+    Object id = originals().get(StreamsConfig.CLIENT_ID_CONFIG);
+    return id == null || id.toString().isEmpty() ? Optional.empty() : Optional.of(id.toString());
+  }
+
+  /** The first of the {@code bootstrap.servers}, if any. */
+  Optional<String> firstBootstrapServer() {
+    Object servers = originals().get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+    if (servers == null) {
+      return Optional.empty();
+    }
+    String list =
+        servers instanceof List<?> entries
+            ? String.join(",", entries.stream().map(String::valueOf).toList())
+            : servers.toString();
+    return Arrays.stream(list.split(","))
+        .map(String::trim)
+        .filter(entry -> !entry.isEmpty())
+        .findFirst();
   }
 
   long exportTimeoutMs() {

@@ -6,8 +6,10 @@ import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.OpenBlocks;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.BatchTracer;
+import dev.spanlinks.streams.trace.internals.KafkaClientAttributes;
 import dev.spanlinks.streams.trace.internals.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -112,6 +114,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     this.namedChildren = namedChildren;
     this.config = config;
     this.windows = new BatchWindows(config.windowSizeMs(), config.windowGraceMs());
+    MessagingConventions conventions = MessagingConventions.of(openTelemetry);
     this.tracer =
         new BatchTracer(
             openTelemetry,
@@ -123,7 +126,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.batchIdsNamespace(),
                 config.linkAttributes(),
                 config.repartitionByKey(),
-                config.traceMaxBytes()),
+                config.traceMaxBytes(),
+                conventions,
+                KafkaClientAttributes.of(
+                    conventions,
+                    // Tasks are created on their stream thread, whose name holds the client id.
+                    config.clientId().or(KafkaClientAttributes::streamsClientIdOfThisThread),
+                    config.firstBootstrapServer(),
+                    config.kafkaClusterId())),
             config.exportTimeoutMs());
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.metrics = new SpanlinksMetrics(openTelemetry);

@@ -2,15 +2,15 @@ package dev.spanlinks.streams;
 
 import static dev.spanlinks.streams.TestOrder.traced;
 import static dev.spanlinks.streams.TestOrder.untraced;
+import static dev.spanlinks.streams.trace.MessagingConventions.OLD_MESSAGE_KEY;
+import static dev.spanlinks.streams.trace.MessagingConventions.OLD_OFFSET;
+import static dev.spanlinks.streams.trace.MessagingConventions.OLD_SYSTEM;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_BATCH_MESSAGE_COUNT;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_CONSUMER_GROUP_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_PARTITION_ID;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_KEY;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
@@ -51,13 +51,12 @@ class BatchTopologyTest {
               .get(0);
       switch (choice) {
         case "none" -> assertThat(link.getAttributes().isEmpty()).isTrue();
-        case "standard" ->
-            assertThat(link.getAttributes().asMap()).containsOnlyKeys(MESSAGING_KAFKA_OFFSET);
+        case "standard" -> assertThat(link.getAttributes().asMap()).containsOnlyKeys(OLD_OFFSET);
         default ->
             assertThat(link.getAttributes().asMap())
-                .containsEntry(MESSAGING_KAFKA_OFFSET, 0L)
+                .containsEntry(OLD_OFFSET, 0L)
                 .containsEntry(MESSAGING_DESTINATION_PARTITION_ID, "0")
-                .containsEntry(MESSAGING_KAFKA_MESSAGE_KEY, "eu")
+                .containsEntry(OLD_MESSAGE_KEY, "eu")
                 .containsEntry(SpanlinksAttributes.ORDER_ID, "order-1")
                 .containsEntry(SpanlinksAttributes.ORDER_EVENT_TIME, "2026-01-15T10:05:00Z");
       }
@@ -92,7 +91,7 @@ class BatchTopologyTest {
           .doesNotContain(closer.traceId() + "/" + closer.spanId());
       assertThat(batch.getTotalRecordedLinks()).isEqualTo(3);
 
-      assertThat(batch.getAttributes().get(MESSAGING_SYSTEM)).isEqualTo("kafka");
+      assertThat(batch.getAttributes().get(OLD_SYSTEM)).isEqualTo("kafka");
       assertThat(batch.getAttributes().get(MESSAGING_OPERATION_TYPE)).isEqualTo("process");
       assertThat(batch.getAttributes().get(MESSAGING_OPERATION_NAME)).isEqualTo("process");
       assertThat(batch.getAttributes().get(MESSAGING_DESTINATION_NAME)).isEqualTo("orders");
@@ -112,10 +111,10 @@ class BatchTopologyTest {
       // link of the batch, once on the batch span.
       LinkData first = batch.getLinks().get(0);
       assertThat(first.getAttributes().asMap())
-          .containsOnlyKeys(MESSAGING_KAFKA_OFFSET)
-          .containsEntry(MESSAGING_KAFKA_OFFSET, 0L);
+          .containsOnlyKeys(OLD_OFFSET)
+          .containsEntry(OLD_OFFSET, 0L);
       assertThat(batch.getAttributes().get(MESSAGING_DESTINATION_PARTITION_ID)).isEqualTo("0");
-      assertThat(batch.getAttributes().get(MESSAGING_KAFKA_MESSAGE_KEY)).isEqualTo("eu");
+      assertThat(batch.getAttributes().get(OLD_MESSAGE_KEY)).isEqualTo("eu");
       assertThat(first.getSpanContext().isRemote()).isTrue();
       assertThat(first.getSpanContext().getTraceFlags().isSampled()).isTrue();
 

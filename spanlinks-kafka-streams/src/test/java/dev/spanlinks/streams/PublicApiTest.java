@@ -40,6 +40,7 @@ class PublicApiTest {
           "dev.spanlinks.streams.model.Order",
           "dev.spanlinks.streams.model.OrderBatch",
           "dev.spanlinks.streams.model.OrderSerdes",
+          "dev.spanlinks.streams.trace.MessagingConventions",
           "dev.spanlinks.streams.trace.KafkaHeadersSetter",
           "dev.spanlinks.streams.trace.SpanExportTimeoutException",
           "dev.spanlinks.streams.trace.SpanlinksAttributes",

@@ -1,8 +1,8 @@
 package dev.spanlinks.streams;
 
 import static dev.spanlinks.streams.TestOrder.traced;
+import static dev.spanlinks.streams.trace.MessagingConventions.OLD_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_PARTITION_ID;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.OrderBatch;
@@ -45,7 +45,7 @@ class RepartitionByKeyTest {
               .findFirst()
               .orElseThrow();
       assertThat(batch.getLinks())
-          .extracting(link -> link.getAttributes().get(MESSAGING_KAFKA_OFFSET))
+          .extracting(link -> link.getAttributes().get(OLD_OFFSET))
           .containsExactly(0L, 1L);
       assertThat(batch.getLinks())
           .extracting(LinkData::getAttributes)

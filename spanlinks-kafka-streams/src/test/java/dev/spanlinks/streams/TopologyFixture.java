@@ -2,6 +2,7 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -111,6 +112,9 @@ final class TopologyFixture implements AutoCloseable {
     // broker tests run exactly_once_v2.
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     props.putAll(settings);
+    // The messaging names as the test chooses (the default's unless it says), not as the
+    // environment running the tests says.
+    Object optIn = props.remove(MessagingConventions.OPT_IN_PROPERTY);
     BatchConfig config = new BatchConfig(props);
 
     openTelemetry =
@@ -124,6 +128,7 @@ final class TopologyFixture implements AutoCloseable {
             .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
+    MessagingConventions.fromOptIn(optIn == null ? null : optIn.toString()).use(openTelemetry);
     Properties streamsProperties = config.streamsProperties();
     streamsProperties.put(DeadLetterHandler.OPEN_TELEMETRY_CONFIG, openTelemetry);
     if (restartable) {

@@ -2,10 +2,12 @@ package dev.spanlinks.docs;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,19 +27,27 @@ public final class DocsGenerator {
         "TOPOLOGY.md",
         TopologyDoc.render(BatchTopology.build(config, OpenTelemetry.noop()).describe(), config));
     docs.put("CONFIGURATION.md", ConfigurationDoc.render(BatchConfig.configDef()));
-    docs.put(
-        "TELEMETRY.md",
-        TelemetryDoc.render(
-                SampleRun.run(
-                    Map.of(
-                        BatchConfig.REVERSE_LINKS_CONFIG,
-                        true,
-                        // Every link attribute, so that each is documented; the default carries
-                        // fewer (see the table of bytes per link).
-                        BatchConfig.LINK_ATTRIBUTES_CONFIG,
-                        "all")))
-            + LinkSizes.render());
+    docs.put("TELEMETRY.md", TelemetryDoc.render(sampleRuns()) + LinkSizes.render());
     return docs;
+  }
+
+  /** The sample run under each choice of messaging names, the default first. */
+  private static Map<MessagingConventions, SampleRun> sampleRuns() throws IOException {
+    Map<MessagingConventions, SampleRun> runs = new EnumMap<>(MessagingConventions.class);
+    for (MessagingConventions conventions : MessagingConventions.values()) {
+      runs.put(
+          conventions,
+          SampleRun.run(
+              Map.of(
+                  BatchConfig.REVERSE_LINKS_CONFIG,
+                  true,
+                  // Every link attribute, so that each is documented; the default carries
+                  // fewer (see the table of bytes per link).
+                  BatchConfig.LINK_ATTRIBUTES_CONFIG,
+                  "all"),
+              conventions));
+    }
+    return runs;
   }
 
   /** Writes the docs into the directory given (default: the working directory). */

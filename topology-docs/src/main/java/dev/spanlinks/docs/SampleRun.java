@@ -2,6 +2,7 @@ package dev.spanlinks.docs;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -36,11 +37,15 @@ import org.apache.kafka.streams.test.TestRecord;
  */
 record SampleRun(List<SpanData> spans, Collection<MetricData> metrics) {
 
-  static SampleRun run(Map<String, Object> settings) throws IOException {
+  /** A run whose spans carry the messaging names {@code conventions} chooses. */
+  static SampleRun run(Map<String, Object> settings, MessagingConventions conventions)
+      throws IOException {
     Path stateDir = Files.createTempDirectory("spanlinks-docs-");
     Map<String, Object> props = new HashMap<>(settings);
     props.put("application.id", "spanlinks-docs");
-    props.put("bootstrap.servers", "unused:9092");
+    props.put("bootstrap.servers", "kafka-1.example:9092");
+    props.put("client.id", "spanlinks-docs-1");
+    props.put(BatchConfig.KAFKA_CLUSTER_ID_CONFIG, "Hk2-6oNkT-S2zE5fUHmLUA");
     props.put("state.dir", stateDir.toString());
     props.put("processing.guarantee", "at_least_once");
     props.put(BatchConfig.LINKS_PER_SPAN_CONFIG, 2);
@@ -57,7 +62,9 @@ record SampleRun(List<SpanData> spans, Collection<MetricData> metrics) {
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
         TopologyTestDriver driver =
-            new TopologyTestDriver(BatchTopology.build(config, sdk), config.streamsProperties())) {
+            new TopologyTestDriver(
+                BatchTopology.build(config, chosen(conventions, sdk)),
+                config.streamsProperties())) {
       TestInputTopic<String, byte[]> orders =
           driver.createInputTopic(
               config.ordersTopic(), new StringSerializer(), new ByteArraySerializer());
@@ -74,6 +81,11 @@ record SampleRun(List<SpanData> spans, Collection<MetricData> metrics) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  private static OpenTelemetrySdk chosen(MessagingConventions conventions, OpenTelemetrySdk sdk) {
+    conventions.use(sdk);
+    return sdk;
   }
 
   private static TestRecord<String, byte[]> order(String id, String createdAt, int trace) {

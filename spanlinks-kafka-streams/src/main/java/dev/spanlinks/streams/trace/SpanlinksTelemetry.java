@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,6 +135,8 @@ public final class SpanlinksTelemetry {
       int linksPerSpan, UnaryOperator<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
     preferJdkHttpSender();
     List<FailFastSpanExporter> exporters = new CopyOnWriteArrayList<>();
+    AtomicReference<MessagingConventions> conventions =
+        new AtomicReference<>(MessagingConventions.OLD);
     AutoConfiguredOpenTelemetrySdkBuilder builder =
         AutoConfiguredOpenTelemetrySdk.builder()
             // The caller closes the SDK after Kafka Streams, so the last batches' spans are
@@ -167,11 +170,14 @@ public final class SpanlinksTelemetry {
                 (tracerProvider, config) -> {
                   // autoconfigure has applied every OTEL_SPAN_* limit already; only check the one.
                   requireLinkLimit(configuredLimit(config), linksPerSpan);
+                  conventions.set(MessagingConventions.fromConfig(config));
                   return tracerProvider
                       .setIdGenerator(new DeterministicIdGenerator())
                       .addSpanProcessor(ValidContextsSpanProcessor.INSTANCE);
                 });
     OpenTelemetrySdk sdk = customizer.apply(builder).build().getOpenTelemetrySdk();
+    // OTEL_SEMCONV_STABILITY_OPT_IN as this SDK's configuration says, properties suppliers too.
+    conventions.get().use(sdk);
     sdk.getMeter(BatchTracer.INSTRUMENTATION_SCOPE)
         .counterBuilder("spanlinks.spans.dropped")
         .setDescription(

@@ -3,6 +3,7 @@ package dev.spanlinks.streams.app;
 import dev.spanlinks.streams.BatchConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +31,8 @@ final class KafkaTopics {
   /**
    * Creates the topics that are missing, then reads the brokers' record limits.
    *
-   * @return the spanlinks settings the brokers' limits lower ({@link BrokerLimits})
+   * @return the spanlinks settings the brokers' limits lower ({@link BrokerLimits}), and the
+   *     cluster id for the batch spans unless the user set one
    */
   static Map<String, Object> ensure(BatchConfig config, TopicSettings settings, Duration timeout) {
     Properties adminProps = new Properties();
@@ -80,7 +82,12 @@ final class KafkaTopics {
           }
         }
       }
-      return BrokerLimits.read(admin, config, timeout);
+      Map<String, Object> derived = new HashMap<>(BrokerLimits.read(admin, config, timeout));
+      if (config.originals().get(BatchConfig.KAFKA_CLUSTER_ID_CONFIG) == null) {
+        clusterId(admin, timeout)
+            .ifPresent(id -> derived.put(BatchConfig.KAFKA_CLUSTER_ID_CONFIG, id));
+      }
+      return derived;
     } catch (AuthenticationException e) {
       throw StartupException.authenticationFailed(bootstrap, e);
     } catch (KafkaException e) {
@@ -102,6 +109,18 @@ final class KafkaTopics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StartupException("Interrupted while checking topics", e);
+    }
+  }
+
+  /** The id the brokers report, for the batch spans; a broker that will not say stops nothing. */
+  private static Optional<String> clusterId(Admin admin, Duration timeout)
+      throws InterruptedException {
+    try {
+      return Optional.ofNullable(
+          admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("Cannot read the Kafka cluster id ({}); batch spans go without it", e.toString());
+      return Optional.empty();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.spanlinks.streams.report;
 
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -128,7 +129,13 @@ record LinkMap(List<String> batchKeys, List<Batch> batches, List<Order> orders) 
       if (span.kind().equals("PRODUCER")
           && orderId != null
           && !linked.contains(span.traceId() + "/" + span.spanId())) {
-        String key = span.attributes().getOrDefault("messaging.kafka.message.key", "(no key)");
+        // The record key under either name of the messaging conventions (see MessagingConventions).
+        String key =
+            span.attributes()
+                .getOrDefault(
+                    MessagingConventions.OLD_MESSAGE_KEY.getKey(),
+                    span.attributes()
+                        .getOrDefault(MessagingConventions.NEW_MESSAGE_KEY.getKey(), "(no key)"));
         orders.add(
             new Order(
                 millis(

@@ -1,6 +1,8 @@
 package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import io.opentelemetry.api.common.Attributes;
 import java.util.Objects;
 
 /**
@@ -22,6 +24,9 @@ import java.util.Objects;
  *     partitions ({@code spanlinks.repartition.by.key}): the partition then goes on each link, not
  *     on the batch span
  * @param traceMaxBytes the most OTLP bytes of any one trace ({@code spanlinks.trace.max.bytes})
+ * @param conventions which names of the messaging conventions the spans carry
+ * @param client what the batch span says of the Kafka client and cluster (client id, server address
+ *     and port, cluster id), keyed as {@code conventions} says; empty when unknown
  */
 public record BatchSpanSettings(
     String applicationId,
@@ -31,7 +36,9 @@ public record BatchSpanSettings(
     String batchIdsNamespace,
     LinkAttributes linkAttributes,
     boolean ordersFromManyPartitions,
-    long traceMaxBytes) {
+    long traceMaxBytes,
+    MessagingConventions conventions,
+    Attributes client) {
 
   /** Below Grafana Tempo's default {@code max_bytes_per_trace} (5,000,000) with room to spare. */
   public static final long DEFAULT_TRACE_MAX_BYTES = 4_000_000;
@@ -63,8 +70,33 @@ public record BatchSpanSettings(
         DEFAULT_TRACE_MAX_BYTES);
   }
 
+  /** The messaging names of before semantic conventions v1.45, nothing known of the client. */
+  public BatchSpanSettings(
+      String applicationId,
+      String ordersTopic,
+      int linksPerSpan,
+      boolean reverseLinks,
+      String batchIdsNamespace,
+      LinkAttributes linkAttributes,
+      boolean ordersFromManyPartitions,
+      long traceMaxBytes) {
+    this(
+        applicationId,
+        ordersTopic,
+        linksPerSpan,
+        reverseLinks,
+        batchIdsNamespace,
+        linkAttributes,
+        ordersFromManyPartitions,
+        traceMaxBytes,
+        MessagingConventions.OLD,
+        Attributes.empty());
+  }
+
   public BatchSpanSettings {
     Objects.requireNonNull(applicationId, "applicationId");
+    Objects.requireNonNull(conventions, "conventions");
+    Objects.requireNonNull(client, "client");
     Objects.requireNonNull(batchIdsNamespace, "batchIdsNamespace");
     Objects.requireNonNull(ordersTopic, "ordersTopic");
     Objects.requireNonNull(linkAttributes, "linkAttributes");

@@ -4,14 +4,13 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_CONSUMER_GROUP_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_DESTINATION_PARTITION_ID;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_MESSAGE_KEY;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_KAFKA_OFFSET;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
-import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_SYSTEM;
 
 import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -23,7 +22,6 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingOperationTypeIncubatingValues;
-import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MessagingSystemIncubatingValues;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +62,9 @@ public final class BatchSpans {
   /** Room for a chunk span's own attributes and ids, an upper bound. */
   private static final long CHUNK_SPAN_BYTES = OtlpSizes.SPAN_WITHOUT_ATTRIBUTES + 512;
 
+  /** The value of {@code messaging.system} and {@code messaging.system.name}. */
+  private static final String KAFKA = "kafka";
+
   private final BatchTracer tracer;
   private final String batchKey;
   private final Instant windowStart;
@@ -71,6 +72,8 @@ public final class BatchSpans {
   private final BatchIds ids;
   private final int partition;
   private final String traceId;
+  private final List<AttributeKey<Long>> offsetKeys;
+  private final List<AttributeKey<String>> messageKeyKeys;
   private final List<PendingLink> pending = new ArrayList<>();
   private long pendingBytes;
   private Span batchSpan;
@@ -92,6 +95,12 @@ public final class BatchSpans {
         new BatchIds(
             tracer.settings().batchIdsNamespace(), batchKey, windowStart.toEpochMilli(), partition);
     this.traceId = ids.traceId();
+    MessagingConventions conventions = tracer.settings().conventions();
+    this.offsetKeys =
+        conventions.keys(MessagingConventions.OLD_OFFSET, MessagingConventions.NEW_OFFSET);
+    this.messageKeyKeys =
+        conventions.keys(
+            MessagingConventions.OLD_MESSAGE_KEY, MessagingConventions.NEW_MESSAGE_KEY);
   }
 
   /**
@@ -133,11 +142,10 @@ public final class BatchSpans {
     return switch (settings.linkAttributes()) {
       case NONE -> Attributes.empty();
       case STANDARD -> {
-        if (own.isEmpty() && !settings.ordersFromManyPartitions()) {
-          yield Attributes.of(MESSAGING_KAFKA_OFFSET, contribution.offset());
+        if (own.isEmpty() && !settings.ordersFromManyPartitions() && offsetKeys.size() == 1) {
+          yield Attributes.of(offsetKeys.get(0), contribution.offset());
         }
-        AttributesBuilder builder =
-            own.toBuilder().put(MESSAGING_KAFKA_OFFSET, contribution.offset());
+        AttributesBuilder builder = withOffset(own.toBuilder(), contribution.offset());
         if (settings.ordersFromManyPartitions()) {
           builder.put(
               MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()));
@@ -145,10 +153,8 @@ public final class BatchSpans {
         yield builder.build();
       }
       case ALL ->
-          own.toBuilder()
-              .put(MESSAGING_KAFKA_OFFSET, contribution.offset())
+          withMessageKey(withOffset(own.toBuilder(), contribution.offset()))
               .put(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(contribution.partition()))
-              .put(MESSAGING_KAFKA_MESSAGE_KEY, batchKey)
               .put(SpanlinksAttributes.ORDER_ID, contribution.orderId())
               .put(
                   SpanlinksAttributes.ORDER_EVENT_TIME,
@@ -157,12 +163,28 @@ public final class BatchSpans {
     };
   }
 
+  private AttributesBuilder withOffset(AttributesBuilder builder, long offset) {
+    for (AttributeKey<Long> key : offsetKeys) {
+      builder.put(key, offset);
+    }
+    return builder;
+  }
+
+  private AttributesBuilder withMessageKey(AttributesBuilder builder) {
+    for (AttributeKey<String> key : messageKeyKeys) {
+      builder.put(key, batchKey);
+    }
+    return builder;
+  }
+
   /**
    * What every link of this batch shares, once on the batch and each chunk span: the record key,
    * and the input partition unless the orders were repartitioned (they may then come from several).
    */
   private SpanBuilder withSharedLinkAttributes(SpanBuilder builder) {
-    builder.setAttribute(MESSAGING_KAFKA_MESSAGE_KEY, batchKey);
+    for (AttributeKey<String> key : messageKeyKeys) {
+      builder.setAttribute(key, batchKey);
+    }
     if (!tracer.settings().ordersFromManyPartitions()) {
       builder.setAttribute(MESSAGING_DESTINATION_PARTITION_ID, Integer.toString(partition));
     }
@@ -208,7 +230,7 @@ public final class BatchSpans {
               .spanBuilder(SpanlinksAttributes.BATCH_SPAN_NAME)
               .setSpanKind(SpanKind.CONSUMER)
               .setNoParent()
-              .setAttribute(MESSAGING_SYSTEM, MessagingSystemIncubatingValues.KAFKA)
+              .setAllAttributes(tracer.settings().client())
               .setAttribute(
                   MESSAGING_OPERATION_TYPE, MessagingOperationTypeIncubatingValues.PROCESS)
               .setAttribute(MESSAGING_OPERATION_NAME, "process")
@@ -217,6 +239,13 @@ public final class BatchSpans {
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
               .setAttribute(SpanlinksAttributes.WINDOW_END, windowEnd.toString());
+      for (AttributeKey<String> key :
+          tracer
+              .settings()
+              .conventions()
+              .keys(MessagingConventions.OLD_SYSTEM, MessagingConventions.NEW_SYSTEM)) {
+        builder.setAttribute(key, KAFKA);
+      }
       if (anyLinkSampled) {
         builder.setAttribute(SpanlinksAttributes.LINKS_SAMPLED, true);
       }
