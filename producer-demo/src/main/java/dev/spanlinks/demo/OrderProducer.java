@@ -55,7 +55,11 @@ final class OrderProducer implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
-  private final MessagingConventions conventions;
+
+  /** The send span's messaging keys, as {@code OTEL_SEMCONV_STABILITY_OPT_IN} chooses them. */
+  private final List<AttributeKey<String>> systemKeys;
+
+  private final List<AttributeKey<String>> messageKeyKeys;
   // The first send that failed (no broker, failed authentication, ...): it ends the run, so a
   // failing cluster is never reported as orders produced.
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
@@ -92,7 +96,12 @@ final class OrderProducer implements AutoCloseable {
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     this.tracer = openTelemetry.getTracer("dev.spanlinks.demo");
     this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
-    this.conventions = MessagingConventions.of(openTelemetry);
+    MessagingConventions conventions = MessagingConventions.of(openTelemetry);
+    this.systemKeys =
+        conventions.keys(MessagingConventions.OLD_SYSTEM, MessagingConventions.NEW_SYSTEM);
+    this.messageKeyKeys =
+        conventions.keys(
+            MessagingConventions.OLD_MESSAGE_KEY, MessagingConventions.NEW_MESSAGE_KEY);
   }
 
   /**
@@ -165,13 +174,10 @@ final class OrderProducer implements AutoCloseable {
               .setAttribute(MESSAGING_DESTINATION_NAME, record.topic())
               .setAttribute(SpanlinksAttributes.ORDER_ID, orderId)
               .setAttribute(SpanlinksAttributes.ORDER_EVENT_TIME, createdAt.toString());
-      for (AttributeKey<String> key :
-          conventions.keys(MessagingConventions.OLD_SYSTEM, MessagingConventions.NEW_SYSTEM)) {
+      for (AttributeKey<String> key : systemKeys) {
         sendBuilder.setAttribute(key, "kafka");
       }
-      for (AttributeKey<String> key :
-          conventions.keys(
-              MessagingConventions.OLD_MESSAGE_KEY, MessagingConventions.NEW_MESSAGE_KEY)) {
+      for (AttributeKey<String> key : messageKeyKeys) {
         sendBuilder.setAttribute(key, record.key());
       }
       Span send = sendBuilder.startSpan();
