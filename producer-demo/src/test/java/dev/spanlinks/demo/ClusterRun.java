@@ -97,6 +97,11 @@ final class ClusterRun implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** The instances' {@code application.id}: also their consumer group. */
+  String applicationId() {
+    return id;
+  }
+
   String ordersTopic() {
     return "orders-" + id;
   }

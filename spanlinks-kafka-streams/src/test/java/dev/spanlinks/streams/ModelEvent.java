@@ -11,7 +11,7 @@ import java.util.Set;
  * reading ({@link Verdict}, {@link Link}), hand-labelled by the generator from the parts it was
  * built of, so the model never parses JSON or trace context itself.
  */
-sealed interface ModelEvent {
+public sealed interface ModelEvent {
 
   /** An input record, and how the spec says it must be read. */
   record Send(
@@ -52,7 +52,7 @@ sealed interface ModelEvent {
   /** A Kafka header; {@code value} may be null. */
   record Header(String key, byte[] value) {
     /** Printable and comparable: text when the value is printable ASCII, else hex. */
-    String render() {
+    public String render() {
       if (value == null) {
         return key + "=null";
       }

@@ -23,11 +23,11 @@ import java.util.Set;
  * with traceparent and tracestate variants, steps of the wall clock (idle gaps among them) and
  * restarts. The same seed always gives the same sequence.
  */
-final class ModelGenerator {
-  static final long SECOND = 1_000;
-  static final long MINUTE = 60 * SECOND;
-  static final long HOUR = 60 * MINUTE;
-  static final long DAY = 24 * HOUR;
+public final class ModelGenerator {
+  public static final long SECOND = 1_000;
+  public static final long MINUTE = 60 * SECOND;
+  public static final long HOUR = 60 * MINUTE;
+  public static final long DAY = 24 * HOUR;
 
   /**
    * Which groups of variants a run generates; all by default. Leaving one out isolates the failures
@@ -35,7 +35,7 @@ final class ModelGenerator {
    * newCreatedAt}, {@code exponentOverflow}, {@code trailingJson}, {@code loneSurrogate}, {@code
    * restart}, {@code bigValues}.
    */
-  record Features(Set<String> excluded) {
+  public record Features(Set<String> excluded) {
     static final Features ALL = new Features(Set.of());
 
     boolean on(String feature) {
@@ -69,7 +69,7 @@ final class ModelGenerator {
   }
 
   /** The input sequence of case {@code seed}; {@code large}: 100 to 20,000 keys in an hour. */
-  static List<ModelEvent> generate(
+  public static List<ModelEvent> generate(
       long seed, boolean large, Features features, long wallStartMs, long maxFutureMs) {
     ModelGenerator generator = new ModelGenerator(seed, features, wallStartMs, maxFutureMs);
     if (large) {

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * TopologyRun}) produce, so the two compare with {@code equals}. {@code step} is the index of the
  * input event during which it was emitted.
  */
-sealed interface Outcome {
+public sealed interface Outcome {
   int step();
 
   /** Ordering inside one step: batches, then late records, then dead letters. */
@@ -153,7 +153,7 @@ sealed interface Outcome {
     }
 
     /** This expected dead letter with {@code actualReason} when that is one it accepts. */
-    DeadLetter acceptingReason(String actualReason) {
+    public DeadLetter acceptingReason(String actualReason) {
       boolean accepted =
           reason.equals(ANY_REASON)
               || List.of(reason.split("\\Q" + OR + "\\E")).contains(actualReason);
