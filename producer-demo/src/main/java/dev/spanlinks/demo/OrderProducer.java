@@ -81,8 +81,15 @@ final class OrderProducer implements AutoCloseable {
    *
    * @param tracedOrders the {@code send orders} span context of every valid order sent with a trace
    *     context: each must become exactly one link
+   * @param invalidOrders the value (UTF-8 JSON) of every invalid order sent: each must become
+   *     exactly one dead letter
    */
-  record Result(int produced, int invalid, int untraced, List<SpanContext> tracedOrders) {
+  record Result(
+      int produced,
+      int invalid,
+      int untraced,
+      List<SpanContext> tracedOrders,
+      List<String> invalidOrders) {
     int valid() {
       return produced - invalid;
     }
@@ -113,6 +120,7 @@ final class OrderProducer implements AutoCloseable {
     Random random = new Random(settings.seed());
     String run = Long.toString(settings.seed() & 0xffffff, 36);
     List<SpanContext> traced = Collections.synchronizedList(new ArrayList<>());
+    List<String> invalidOrders = new ArrayList<>();
     int invalid = 0;
     int untraced = 0;
     long startNanos = System.nanoTime();
@@ -147,7 +155,10 @@ final class OrderProducer implements AutoCloseable {
           traced.add(sent);
         }
       }
-      invalid += isInvalid ? 1 : 0;
+      if (isInvalid) {
+        invalid++;
+        invalidOrders.add(new String(value, StandardCharsets.UTF_8));
+      }
       int percent = (int) ((i + 1) * 100L / settings.count());
       if (percent / 10 > reported / 10) {
         reported = percent;
@@ -156,7 +167,8 @@ final class OrderProducer implements AutoCloseable {
     }
     producer.flush();
     throwIfSendFailed();
-    return new Result(settings.count(), invalid, untraced, List.copyOf(traced));
+    return new Result(
+        settings.count(), invalid, untraced, List.copyOf(traced), List.copyOf(invalidOrders));
   }
 
   @SuppressWarnings("try") // the scopes make each span current for its child and the inject

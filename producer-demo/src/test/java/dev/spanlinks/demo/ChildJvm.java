@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A jar of this build run as a child JVM, exactly as a user runs it ({@code java -jar}), with its
- * output in a log file. The child's environment drops the parent's {@code OTEL_*} variables.
+ * A jar of this build run as a child JVM, exactly as a user runs it ({@code java -jar}), or a main
+ * class of the tests' own class path; with its output in a log file. The child's environment drops
+ * the parent's {@code OTEL_*} variables.
  */
 final class ChildJvm implements AutoCloseable {
   private final Process process;
@@ -40,6 +41,22 @@ final class ChildJvm implements AutoCloseable {
     return start(workingDirectory, List.of(), jar, args, env, log);
   }
 
+  /**
+   * Runs {@code mainClass} from this JVM's class path (the tests' classes and dependencies): for
+   * test infrastructure that must be a process of its own, such as a broker a test kills.
+   */
+  static ChildJvm startMain(
+      List<String> jvmOptions,
+      Class<?> mainClass,
+      List<String> args,
+      Map<String, String> env,
+      Path log)
+      throws IOException {
+    List<String> target =
+        List.of("-cp", System.getProperty("java.class.path"), mainClass.getName());
+    return launch(null, jvmOptions, target, args, env, log);
+  }
+
   private static ChildJvm start(
       Path workingDirectory,
       List<String> jvmOptions,
@@ -51,12 +68,23 @@ final class ChildJvm implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: run the tests through Maven (verify)");
     }
+    List<String> target = List.of("-jar", jar.toAbsolutePath().toString());
+    return launch(workingDirectory, jvmOptions, target, args, env, log);
+  }
+
+  private static ChildJvm launch(
+      Path workingDirectory,
+      List<String> jvmOptions,
+      List<String> target,
+      List<String> args,
+      Map<String, String> env,
+      Path log)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
     command.addAll(jvmOptions);
-    command.add("-jar");
-    command.add(jar.toAbsolutePath().toString());
+    command.addAll(target);
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(log.toAbsolutePath().toFile());

@@ -38,6 +38,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * One application (one {@code application.id}) on a real broker for the cluster tests: instances of
@@ -120,6 +121,14 @@ final class ClusterRun implements AutoCloseable {
 
   List<OtlpReceiver.ReceivedSpan> spans() {
     return receiver.spans();
+  }
+
+  /**
+   * Holds the answer to the next export that carries a batch span ({@link OtlpReceiver#holdNext}):
+   * the instance that closed the window waits to commit it.
+   */
+  OtlpReceiver.Hold holdNextBatchSpan() {
+    return receiver.holdNext(BATCH_SPAN);
   }
 
   /** Batch spans received so far from instance {@code name}: windows it closed. */
@@ -221,8 +230,16 @@ final class ClusterRun implements AutoCloseable {
    * ago: windows close while orders flow, and the last ones by idle close.
    */
   CompletableFuture<OrderProducer.Result> produceInBackground(int count, int rate) {
-    Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(6));
-    double speed = Duration.ofHours(5).toSeconds() * (double) rate / count;
+    return produceInBackground(count, rate, 5);
+  }
+
+  /**
+   * As {@link #produceInBackground(int, int)}, with event times over the {@code hours} hours that
+   * ended an hour ago: more hours, more window closes while orders flow.
+   */
+  CompletableFuture<OrderProducer.Result> produceInBackground(int count, int rate, int hours) {
+    Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(hours + 1L));
+    double speed = Duration.ofHours(hours).toSeconds() * (double) rate / count;
     OrderProducer.Settings settings =
         new OrderProducer.Settings(
             ordersTopic(), count, rate, BATCH_KEYS, start, speed, 0.02, 0.05, 11);
@@ -303,6 +320,39 @@ final class ClusterRun implements AutoCloseable {
     linkingSpans.forEach(
         (order, spans) -> assertThat(spans).as("spans linking order %s", order).hasSize(1));
     return new Audit(batches.size(), traced.size(), receivedTwice, emitters);
+  }
+
+  /**
+   * Checks that the dead-letter topic holds exactly the invalid orders produced, each once
+   * (read_committed), each naming its place on the orders topic; returns the dead letters.
+   */
+  List<ConsumerRecord<String, String>> auditDeadLetters(OrderProducer.Result produced) {
+    List<ConsumerRecord<String, String>> deadLetters =
+        TopicReader.read(
+            bootstrapServers,
+            deadLetterTopic(),
+            new StringDeserializer(),
+            new StringDeserializer(),
+            produced.invalid(),
+            Duration.ofSeconds(60));
+    assertThat(deadLetters.stream().map(ConsumerRecord::value))
+        .as("dead letters = invalid orders, each once")
+        .containsExactlyInAnyOrderElementsOf(produced.invalidOrders());
+    assertThat(deadLetters)
+        .allSatisfy(
+            letter ->
+                assertThat(ItSupport.header(letter.headers(), "__streams.errors.topic"))
+                    .isEqualTo(ordersTopic()));
+    assertThat(
+            deadLetters.stream()
+                .map(
+                    letter ->
+                        ItSupport.header(letter.headers(), "__streams.errors.partition")
+                            + "@"
+                            + ItSupport.header(letter.headers(), "__streams.errors.offset")))
+        .as("source positions of the dead letters")
+        .doesNotHaveDuplicates();
+    return deadLetters;
   }
 
   /**

@@ -24,8 +24,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -44,6 +51,38 @@ final class OtlpReceiver implements AutoCloseable {
   private final List<Metric> metrics = new ArrayList<>();
   private final HttpServer http;
   private final Server grpc;
+  private volatile Hold hold;
+
+  /**
+   * An export request held before its answer ({@link #holdNext}): the exporter that sent it, and
+   * whatever waits for the exporter, wait until {@link #release()}, or {@link #MAX_HOLD} at most.
+   */
+  static final class Hold {
+    static final Duration MAX_HOLD = Duration.ofSeconds(5);
+    private final String spanName;
+    private final CompletableFuture<ReceivedSpan> held = new CompletableFuture<>();
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    private Hold(String spanName) {
+      this.spanName = spanName;
+    }
+
+    /** The first span named as asked of the held request, once it has come. */
+    ReceivedSpan await(Duration timeout) throws InterruptedException {
+      try {
+        return held.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new AssertionError("No span " + spanName + " within " + timeout, e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** Answers the held request. */
+    void release() {
+      released.countDown();
+    }
+  }
 
   OtlpReceiver() throws IOException {
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -74,6 +113,18 @@ final class OtlpReceiver implements AutoCloseable {
                     .build())
             .build()
             .start();
+  }
+
+  /**
+   * Holds the answer to the next http/protobuf export request that carries a span named {@code
+   * spanName}: its spans are received at once ({@link #spans()} has them), and the exporter waits
+   * for the answer. An app that waits for its spans before it commits is then caught between a
+   * window close and its commit. While one request is held, no other is answered.
+   */
+  Hold holdNext(String spanName) {
+    Hold next = new Hold(spanName);
+    hold = next;
+    return next;
   }
 
   String httpEndpoint() {
@@ -123,7 +174,8 @@ final class OtlpReceiver implements AutoCloseable {
       if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
         body = new GZIPInputStream(body);
       }
-      accept(body.readAllBytes());
+      List<ReceivedSpan> received = accept(body.readAllBytes());
+      holdIfAsked(received);
       byte[] response = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
       exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
       exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
@@ -133,24 +185,44 @@ final class OtlpReceiver implements AutoCloseable {
     }
   }
 
-  private void accept(byte[] bytes) {
+  private void holdIfAsked(List<ReceivedSpan> received) {
+    Hold armed = hold;
+    if (armed == null) {
+      return;
+    }
+    Optional<ReceivedSpan> match =
+        received.stream().filter(s -> s.span().getName().equals(armed.spanName)).findFirst();
+    if (match.isPresent() && armed.held.complete(match.get())) {
+      hold = null;
+      try {
+        armed.released.await(Hold.MAX_HOLD.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private List<ReceivedSpan> accept(byte[] bytes) {
     ExportTraceServiceRequest request;
     try {
       request = ExportTraceServiceRequest.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw new UncheckedIOException(e);
     }
-    synchronized (this) {
-      for (ResourceSpans resource : request.getResourceSpansList()) {
-        String service = attribute(resource, "service.name");
-        String instance = attribute(resource, "service.instance.id");
-        for (ScopeSpans scope : resource.getScopeSpansList()) {
-          for (Span span : scope.getSpansList()) {
-            spans.add(new ReceivedSpan(service, instance, span));
-          }
+    List<ReceivedSpan> received = new ArrayList<>();
+    for (ResourceSpans resource : request.getResourceSpansList()) {
+      String service = attribute(resource, "service.name");
+      String instance = attribute(resource, "service.instance.id");
+      for (ScopeSpans scope : resource.getScopeSpansList()) {
+        for (Span span : scope.getSpansList()) {
+          received.add(new ReceivedSpan(service, instance, span));
         }
       }
     }
+    synchronized (this) {
+      spans.addAll(received);
+    }
+    return received;
   }
 
   private static String attribute(ResourceSpans resource, String key) {
