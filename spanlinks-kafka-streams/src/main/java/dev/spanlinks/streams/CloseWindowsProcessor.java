@@ -9,6 +9,7 @@ import dev.spanlinks.streams.trace.KafkaHeadersSetter;
 import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.BatchTracer;
+import dev.spanlinks.streams.trace.internals.CountsAtCommit;
 import dev.spanlinks.streams.trace.internals.KafkaClientAttributes;
 import dev.spanlinks.streams.trace.internals.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
@@ -50,6 +52,15 @@ import org.slf4j.LoggerFactory;
  * topic, nor on a retry job that keeps resending old orders. Due windows close before the incoming
  * order is stored, and an order whose window has closed goes to the late topic.
  *
+ * <p>A close is two steps, so that a close cut off after its spans went out is re-run with the same
+ * content (spans are not transactional, and the backend keeps the first copy as readily as the
+ * second). First it decides: the windows before {@code closed-through} are closed, any order for
+ * them from now on is late; under exactly-once that decision commits before anything is exported.
+ * Then it emits the decided windows: spans, batch records and tombstones, in the next transaction.
+ * A close cut off in between, or during the emission, leaves {@code emitted-through} behind {@code
+ * closed-through} in the committed state, and whoever owns the task next emits those windows with
+ * the orders the decision froze.
+ *
  * <p>Nothing derived from input survives {@link #init}: Kafka Streams calls it again on this same
  * instance when it revives a task closed dirty, after restoring the state of the last commit.
  *
@@ -63,6 +74,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
           log, "Routing late order. topic=[{}] partition=[{}] offset=[{}] closedThrough=[{}]");
   private static final String CLOSED_THROUGH = "closed-through";
   private static final String NEXT_BLOCK_ID = "next-block-id";
+  private static final String EMITTED_THROUGH = "emitted-through";
+
+  /** {@link #decisionCommits} when the decision is in the state restored at init: committed. */
+  private static final long DECIDED_BEFORE_INIT = Long.MIN_VALUE;
 
   /** The longest gap between records that an idle close waits for: see {@link #closeIfDue}. */
   static final long QUIET_MS = 10_000;
@@ -80,6 +95,16 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private OpenBlocks openBlocks;
   private long nextBlockId;
   private long closedThrough;
+
+  /** Windows before this boundary have been emitted; those up to {@link #closedThrough} wait. */
+  private long emittedThrough;
+
+  /**
+   * The thread's committed transactions when the windows up to {@link #closedThrough} were decided
+   * ({@link CountsAtCommit#commitsSoFar}): they are emitted once a later commit went through.
+   */
+  private long decisionCommits;
+
   private long streamTimeMs = Long.MIN_VALUE;
   private long lastStreamTimeAdvanceWallMs;
   private long lastRecordWallMs;
@@ -94,10 +119,13 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    */
   private boolean commitOnceExported;
 
-  /** Checks for {@link #commitOnceExported} while no record comes; null when not waiting. */
-  private Cancellable exportCheck;
+  /**
+   * Checks for a decision's commit and for {@link #commitOnceExported} while no record comes; null
+   * when neither is awaited.
+   */
+  private Cancellable pendingCheck;
 
-  /** How often {@link #exportCheck} looks: short, it only runs between a close and its commit. */
+  /** How often {@link #pendingCheck} looks: short, it only runs between a close and its commits. */
   static final Duration EXPORT_CHECK_INTERVAL = Duration.ofMillis(10);
 
   /** For the orders topology: batches and late orders go to their sinks by name. */
@@ -148,13 +176,17 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
     Long storedBlockId = progress.get(NEXT_BLOCK_ID);
     this.nextBlockId = storedBlockId == null ? 0 : storedBlockId;
+    Long storedEmitted = progress.get(EMITTED_THROUGH);
+    // State written before closes had two steps emitted what it closed in the same transaction.
+    this.emittedThrough = storedEmitted == null ? closedThrough : storedEmitted;
+    this.decisionCommits = DECIDED_BEFORE_INIT;
     // Kafka Streams may init this processor again after wiping and restoring the task's state
     // (a revived task): nothing in memory may outlive that. A stream time kept from before would
     // close windows before the re-processed orders are stored again, making them late.
     this.openBlocks = new OpenBlocks(this::takeBlockId);
     this.sampledMarkers.clear();
     this.commitOnceExported = false;
-    this.exportCheck = null;
+    this.pendingCheck = null;
     this.streamTimeMs = Long.MIN_VALUE;
     // One source topic, so this task reads exactly the input partition of its task id.
     this.idsPartition = config.batchIdsPartition().orElse(context.taskId().partition());
@@ -168,14 +200,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   @Override
   public void process(Record<String, CapturedOrder> record) {
-    commitIfExported();
+    checkPending();
     long wallClockMs = context.currentSystemTimeMs();
     lastRecordWallMs = wallClockMs;
     if (record.timestamp() > streamTimeMs) {
       streamTimeMs = record.timestamp();
       lastStreamTimeAdvanceWallMs = wallClockMs;
     }
-    closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);
+    decideClose(windows.closedThrough(closeTime(wallClockMs)), false);
     if (windows.isClosed(record.timestamp(), closedThrough)) {
       routeLate(record);
     } else {
@@ -194,33 +226,34 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    * hour's orders, whose latest came first, is not idle.
    */
   private void closeIfDue(long wallClockMs) {
-    commitIfExported();
+    checkPending();
     if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()
         && wallClockMs - lastRecordWallMs >= Math.min(QUIET_MS, config.idleCloseMs())) {
-      closeWindowsThrough(windows.closedThrough(wallClockMs), true);
+      decideClose(windows.closedThrough(wallClockMs), true);
     } else {
-      closeWindowsThrough(windows.closedThrough(closeTime(wallClockMs)), false);
+      decideClose(windows.closedThrough(closeTime(wallClockMs)), false);
     }
   }
 
-  private void awaitExportThenCommit() {
-    commitOnceExported = true;
-    if (exportCheck == null) {
-      // The input may have ended with this close: no record would come to ask for the commit.
-      exportCheck =
-          context.schedule(
-              EXPORT_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> commitIfExported());
-    }
-  }
-
-  private void commitIfExported() {
+  /** Emits decided windows whose decision committed; asks for the commit of exported spans. */
+  private void checkPending() {
+    emitDecidedWindows();
     if (commitOnceExported && tracer.handedOverExported()) {
       context.commit();
       commitOnceExported = false;
-      if (exportCheck != null) {
-        exportCheck.cancel();
-        exportCheck = null;
-      }
+    }
+    if (pendingCheck != null && !commitOnceExported && emittedThrough >= closedThrough) {
+      pendingCheck.cancel();
+      pendingCheck = null;
+    }
+  }
+
+  /** The input may have ended with this close: no record would come to move it on. */
+  private void checkPendingUntilDone() {
+    if (pendingCheck == null) {
+      pendingCheck =
+          context.schedule(
+              EXPORT_CHECK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> checkPending());
     }
   }
 
@@ -275,33 +308,106 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   }
 
   /**
-   * Emits every batch of the windows that end at or before {@code target}, then forgets them.
+   * Closes the windows that end at or before {@code target}: from now on their orders are late.
+   * Their batches are emitted at once without a transactional producer of spanlinks' (at least
+   * once, the test driver), else once this decision has committed ({@link #emitDecidedWindows}).
    *
    * <p>An idle close (wall clock standing in for stream time) moves the boundary only as far as
-   * stream time or the last window it emitted, not on through the empty hours after them: orders of
-   * those hours that arrive later (a replayed topic, a producer back from an outage, a task that
-   * has seen no input yet) still find their windows open, as stream time alone would have left
-   * them.
+   * stream time or the last window it holds orders of, not on through the empty hours after them:
+   * orders of those hours that arrive later (a replayed topic, a producer back from an outage, a
+   * task that has seen no input yet) still find their windows open, as stream time alone would have
+   * left them.
    */
-  private void closeWindowsThrough(long target, boolean idleClose) {
+  private void decideClose(long target, boolean idleClose) {
     if (target <= closedThrough) {
       return;
     }
-    Bytes from =
-        ContributionStore.windowPrefix(
-            closedThrough == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : closedThrough);
-    Bytes to = ContributionStore.windowPrefix(target);
+    long lastStoredEnd = lastStoredWindowEnd(closedThrough, target);
+    openBlocks.forgetWindowsBefore(target);
+    long reached =
+        idleClose
+            ? Math.max(
+                windows.closedThrough(closeTime(context.currentSystemTimeMs())),
+                Math.min(lastStoredEnd, target))
+            : target;
+    if (reached <= closedThrough) {
+      return;
+    }
+    boolean nothingToEmit = emittedThrough >= closedThrough && lastStoredEnd == NOTHING_STORED;
+    closedThrough = reached;
+    progress.put(CLOSED_THROUGH, reached);
+    if (nothingToEmit) {
+      emittedThrough = reached;
+      progress.put(EMITTED_THROUGH, reached);
+      return;
+    }
+    OptionalLong commits = CountsAtCommit.commitsSoFar();
+    if (commits.isEmpty()) {
+      emitDecidedWindows();
+    } else {
+      decisionCommits = commits.getAsLong();
+      context.commit();
+      checkPendingUntilDone();
+    }
+  }
+
+  /** No window holds orders in the range asked: see {@link #lastStoredWindowEnd}. */
+  private static final long NOTHING_STORED = BatchWindows.NOTHING_CLOSED;
+
+  /**
+   * The end of the last window starting in {@code [fromBoundary, toBoundary)} that holds orders.
+   */
+  private long lastStoredWindowEnd(long fromBoundary, long toBoundary) {
+    try (KeyValueIterator<Bytes, byte[]> last =
+        contributions.reverseRange(windowPrefix(fromBoundary), windowPrefix(toBoundary))) {
+      return last.hasNext()
+          ? ContributionStore.decodeKey(last.next().key).batch().windowStartMs() + windows.sizeMs()
+          : NOTHING_STORED;
+    }
+  }
+
+  private static Bytes windowPrefix(long boundary) {
+    return ContributionStore.windowPrefix(
+        boundary == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : boundary);
+  }
+
+  /**
+   * Emits the decided windows, those between {@link #emittedThrough} and {@link #closedThrough},
+   * once their decision is committed: no order can join them any more, so whoever emits them, now
+   * or after a crash, emits the same batches under the same ids.
+   */
+  private void emitDecidedWindows() {
+    if (emittedThrough >= closedThrough) {
+      return;
+    }
+    OptionalLong commits = CountsAtCommit.commitsSoFar();
+    if (commits.isPresent() && commits.getAsLong() <= decisionCommits) {
+      return; // the decision's transaction has not committed yet
+    }
+    if (emitWindows(emittedThrough, closedThrough)) {
+      tracer.exportEndedSpans();
+      commitOnceExported = true;
+      checkPendingUntilDone();
+    }
+    emittedThrough = closedThrough;
+    progress.put(EMITTED_THROUGH, closedThrough);
+  }
+
+  /**
+   * Emits every batch of the windows starting in {@code [fromBoundary, toBoundary)}, then deletes
+   * them from the store; true when there was one.
+   */
+  private boolean emitWindows(long fromBoundary, long toBoundary) {
     BatchAccumulator open = null;
-    long lastEmittedEnd = BatchWindows.NOTHING_CLOSED;
     List<Bytes> closed = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> entries = contributions.range(from, to)) {
+    try (KeyValueIterator<Bytes, byte[]> entries =
+        contributions.range(windowPrefix(fromBoundary), windowPrefix(toBoundary))) {
       while (entries.hasNext()) {
         KeyValue<Bytes, byte[]> entry = entries.next();
         ContributionStore.StoredKey key = ContributionStore.decodeKey(entry.key);
         if (open == null || !open.isFor(key.batch())) {
           emit(open);
           long windowEnd = key.batch().windowStartMs() + windows.sizeMs();
-          lastEmittedEnd = Math.max(lastEmittedEnd, windowEnd);
           open = new BatchAccumulator(tracer, key.batch(), windowEnd, idsPartition);
         }
         if (key.isSampledMarker()) {
@@ -322,21 +428,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
       contributions.put(key, null);
     }
     emit(open);
-    if (open != null) {
-      tracer.exportEndedSpans();
-      awaitExportThenCommit();
-    }
-    openBlocks.forgetWindowsBefore(target);
-    long reached =
-        idleClose
-            ? Math.max(
-                windows.closedThrough(closeTime(context.currentSystemTimeMs())),
-                Math.min(lastEmittedEnd, target))
-            : target;
-    if (reached > closedThrough) {
-      closedThrough = reached;
-      progress.put(CLOSED_THROUGH, reached);
-    }
+    return open != null;
   }
 
   /**

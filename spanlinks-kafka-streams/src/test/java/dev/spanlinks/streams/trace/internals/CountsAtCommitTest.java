@@ -51,4 +51,18 @@ class CountsAtCommitTest {
     other.join();
     assertThat(counted).as("another thread has no transaction: counted at once").hasValue(1);
   }
+
+  @Test
+  void shouldTellCommitsOnlyOfAThreadWithATransactionalProducer() {
+    assertThat(CountsAtCommit.commitsSoFar()).as("no transactional producer").isEmpty();
+    CountsAtCommit.holdUntilCommit();
+    long before = CountsAtCommit.commitsSoFar().orElseThrow();
+    CountsAtCommit.aborted();
+    assertThat(CountsAtCommit.commitsSoFar()).as("an abort commits nothing").hasValue(before);
+    CountsAtCommit.committed();
+    CountsAtCommit.holdUntilCommit();
+    assertThat(CountsAtCommit.commitsSoFar())
+        .as("a commit, and a new producer that does not start again from 0")
+        .hasValue(before + 1);
+  }
 }

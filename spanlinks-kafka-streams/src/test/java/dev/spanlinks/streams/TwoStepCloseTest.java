@@ -1,0 +1,174 @@
+package dev.spanlinks.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.streams.model.Order;
+import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.streams.trace.internals.CountsAtCommit;
+import dev.spanlinks.streams.trace.internals.GatedSpanExporter;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On a stream thread with a transactional producer, a close first decides which windows close and
+ * has that decision committed, and only then emits their batches: an order that comes in between is
+ * late, and an owner that finds a decided window not yet emitted (the close was cut off) emits it
+ * with the orders the decision froze. The broker test {@code ReEmissionIT} cuts a real close off.
+ */
+class TwoStepCloseTest {
+  private static final long TEN = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
+  private static final long HOUR = 3_600_000;
+  private static final SpanContext TRACED =
+      SpanContext.createFromRemoteParent(
+          "4bf92f3577b34da6a3ce929d0e0e4736",
+          "00f067aa0ba902b7",
+          TraceFlags.getSampled(),
+          TraceState.getDefault());
+
+  private final GatedSpanExporter exporter = new GatedSpanExporter();
+  private final ExecutorService streamThread = Executors.newSingleThreadExecutor();
+
+  @BeforeEach
+  void transactionalThread() throws Exception {
+    exporter.release();
+    onStreamThread(CountsAtCommit::holdUntilCommit);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    onStreamThread(CountsAtCommit::closed);
+    streamThread.shutdownNow();
+  }
+
+  @Test
+  void shouldEmitADecidedWindowOnlyOnceTheDecisionCommittedAndRouteLaterOrdersLate()
+      throws Exception {
+    try (OpenTelemetrySdk sdk = exporter.sdk()) {
+      MockProcessorContext<String, Object> context = contextWithStores();
+      CloseWindowsProcessor processor = processor(sdk);
+      onStreamThread(
+          () -> {
+            context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
+            processor.init(context);
+            processor.process(order("o-1", TEN + 60_000));
+            processor.process(order("o-2", TEN + 120_000));
+            processor.process(order("o-3", TEN + 2 * HOUR)); // decides the 10:00 window
+          });
+      assertThat(batches(context)).as("nothing emitted before the decision commits").isEmpty();
+      assertThat(context.committed()).as("the decision asks for its commit").isTrue();
+
+      onStreamThread(() -> processor.process(order("o-late", TEN + 30 * 60_000)));
+      assertThat(lateOrderIds(context)).as("an order of the decided window").contains("o-late");
+      assertThat(batches(context)).as("still not committed: still nothing emitted").isEmpty();
+
+      onStreamThread(
+          () -> {
+            CountsAtCommit.committed();
+            processor.process(order("o-4", TEN + 2 * HOUR + 1));
+          });
+      assertThat(batches(context))
+          .as("emitted after the commit, with the orders the decision froze")
+          .singleElement()
+          .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(2));
+    }
+  }
+
+  @Test
+  void shouldEmitWhatACutOffCloseDecidedWhenTheTaskIsOwnedAgain() throws Exception {
+    try (OpenTelemetrySdk sdk = exporter.sdk()) {
+      MockProcessorContext<String, Object> context = contextWithStores();
+      CloseWindowsProcessor first = processor(sdk);
+      onStreamThread(
+          () -> {
+            context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
+            first.init(context);
+            first.process(order("o-1", TEN + 60_000));
+            first.process(order("o-2", TEN + 2 * HOUR)); // decides the 10:00 window
+            CountsAtCommit.committed(); // the decision commits; then the owner is gone
+          });
+      assertThat(batches(context)).isEmpty();
+
+      CloseWindowsProcessor next = processor(sdk);
+      onStreamThread(
+          () -> {
+            next.init(context); // the committed state: decided, not emitted
+            next.process(order("o-late", TEN + 30 * 60_000));
+          });
+      assertThat(batches(context))
+          .as("emitted by the next owner without another commit, as decided")
+          .singleElement()
+          .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(1));
+      assertThat(lateOrderIds(context)).containsExactly("o-late");
+    }
+  }
+
+  private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
+    return context.forwarded().stream()
+        .map(forward -> forward.record().value())
+        .filter(OrderBatch.class::isInstance)
+        .map(OrderBatch.class::cast)
+        .toList();
+  }
+
+  private static List<String> lateOrderIds(MockProcessorContext<String, Object> context) {
+    return context.forwarded(Names.LATE_ORDERS_SINK).stream()
+        .map(forward -> ((Order) forward.record().value()).orderId())
+        .toList();
+  }
+
+  private static MockProcessorContext<String, Object> contextWithStores() {
+    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+    KeyValueStore<?, ?> contributions =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
+                Serdes.Bytes(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    KeyValueStore<?, ?> progress =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
+                Serdes.String(),
+                Serdes.Long())
+            .withLoggingDisabled()
+            .build();
+    contributions.init(context.getStateStoreContext(), contributions);
+    progress.init(context.getStateStoreContext(), progress);
+    context.addStateStore(contributions);
+    context.addStateStore(progress);
+    return context;
+  }
+
+  private static CloseWindowsProcessor processor(OpenTelemetrySdk sdk) {
+    return new CloseWindowsProcessor(
+        new BatchConfig(Map.of("application.id", "two-step", "bootstrap.servers", "x:9")), sdk);
+  }
+
+  private void onStreamThread(Runnable step) throws Exception {
+    streamThread.submit(step).get(10, TimeUnit.SECONDS);
+  }
+
+  private static Record<String, CapturedOrder> order(String id, long eventTimeMs) {
+    Order order =
+        new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
+    return new Record<>("eu", new CapturedOrder(order, TRACED, 0, 0), eventTimeMs);
+  }
+}
