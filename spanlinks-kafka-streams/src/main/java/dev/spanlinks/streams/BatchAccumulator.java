@@ -20,15 +20,16 @@ import java.util.TreeMap;
  * One closing (batch key, window), fed its contributions one by one as the store scan yields them:
  * links go to {@link BatchSpans} chunk by chunk, everything else is a count or a running total. The
  * one thing kept per order is a fingerprint of its id for duplicate detection ({@link
- * SeenOrderIds}: 32 MB for a million orders).
+ * SeenOrderIds}: 32 bytes an order, up to {@code spanlinks.dedupe.table.max.bytes} of heap, then
+ * spilled to a file). {@link #close} once the batch is out.
  */
-final class BatchAccumulator {
+final class BatchAccumulator implements AutoCloseable {
   private final String batchKey;
   private final long windowStartMs;
   private final long windowEndMs;
   private final int partition;
   private final BatchSpans spans;
-  private final SeenOrderIds seen = new SeenOrderIds();
+  private final SeenOrderIds seen;
   private final SortedMap<String, BigDecimal> totals = new TreeMap<>();
   private long orders;
   private long unlinked;
@@ -37,7 +38,12 @@ final class BatchAccumulator {
   private long maxEventTimeMs = Long.MIN_VALUE;
 
   BatchAccumulator(
-      BatchTracer tracer, ContributionStore.BatchWindow batch, long windowEndMs, int partition) {
+      BatchTracer tracer,
+      ContributionStore.BatchWindow batch,
+      long windowEndMs,
+      int partition,
+      long seenIdsMaxBytes) {
+    this.seen = new SeenOrderIds(seenIdsMaxBytes);
     this.batchKey = batch.batchKey();
     this.windowStartMs = batch.windowStartMs();
     this.windowEndMs = windowEndMs;
@@ -150,5 +156,11 @@ final class BatchAccumulator {
       bytes += 64 + 6L * totalKey.length();
     }
     return bytes;
+  }
+
+  /** Deletes what the duplicate check spilled to disk, if anything. */
+  @Override
+  public void close() {
+    seen.close();
   }
 }

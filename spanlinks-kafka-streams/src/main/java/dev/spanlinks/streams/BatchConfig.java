@@ -47,6 +47,7 @@ public final class BatchConfig extends AbstractConfig {
   public static final String REPARTITION_BY_KEY_CONFIG = "spanlinks.repartition.by.key";
   public static final String LINK_ATTRIBUTES_CONFIG = "spanlinks.link.attributes";
   public static final String TRACE_MAX_BYTES_CONFIG = "spanlinks.trace.max.bytes";
+  public static final String DEDUPE_TABLE_MAX_BYTES_CONFIG = "spanlinks.dedupe.table.max.bytes";
   public static final String KAFKA_CLUSTER_ID_CONFIG = "spanlinks.kafka.cluster.id";
   public static final String CLOSE_TIMEOUT_MS_CONFIG = "spanlinks.close.timeout.ms";
   public static final String INPUT_FORMAT_CONFIG = "spanlinks.input.format";
@@ -260,6 +261,18 @@ public final class BatchConfig extends AbstractConfig {
                   + " 5,000,000 by default. When a batch's links would pass it, the link chunks"
                   + " after that point go into chunk traces of their own, each linked with the"
                   + " batch span both ways.")
+          .define(
+              DEDUPE_TABLE_MAX_BYTES_CONFIG,
+              Type.LONG,
+              64L << 20,
+              ConfigDef.Range.atLeast(1L << 10),
+              Importance.LOW,
+              "Most heap, in bytes, of the table of order-id fingerprints (32 bytes an order) by"
+                  + " which a closing batch counts an order delivered twice once; 1.5 times that"
+                  + " while it grows, one table per stream thread. A batch with more distinct"
+                  + " orders than that holds (two million at the default) spills the rest, sorted,"
+                  + " to a memory-mapped file in java.io.tmpdir (16 bytes an order), deleted"
+                  + " when the batch is out.")
           .define(
               REPARTITION_BY_KEY_CONFIG,
               Type.BOOLEAN,
@@ -549,6 +562,14 @@ public final class BatchConfig extends AbstractConfig {
 
   long traceMaxBytes() {
     return getLong(TRACE_MAX_BYTES_CONFIG);
+  }
+
+  /**
+   * Most heap of a closing batch's table of seen order ids ({@value
+   * #DEDUPE_TABLE_MAX_BYTES_CONFIG}).
+   */
+  long dedupeTableMaxBytes() {
+    return getLong(DEDUPE_TABLE_MAX_BYTES_CONFIG);
   }
 
   boolean repartitionByKey() {

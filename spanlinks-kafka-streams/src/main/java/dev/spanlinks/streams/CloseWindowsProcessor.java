@@ -21,8 +21,10 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -91,7 +93,24 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private ProcessorContext<String, Object> context;
   private KeyValueStore<Bytes, byte[]> contributions;
   private KeyValueStore<String, Long> progress;
-  private final Set<Bytes> sampledMarkers = new HashSet<>();
+
+  /**
+   * Batches whose sampled marker this task has written, so the marker is put once per batch, not
+   * once per sampled order. Bounded: a batch forgotten here only has its marker put again.
+   */
+  @SuppressWarnings("serial") // never serialised
+  private final Set<Bytes> sampledMarkers =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Bytes, Boolean> eldest) {
+              return size() > MAX_SAMPLED_MARKERS;
+            }
+          });
+
+  /** Most entries of {@link #sampledMarkers}: a few hundred kilobytes. */
+  static final int MAX_SAMPLED_MARKERS = 4096;
+
   private OpenBlocks openBlocks;
   private long nextBlockId;
   private long closedThrough;
@@ -408,7 +427,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         if (open == null || !open.isFor(key.batch())) {
           emit(open);
           long windowEnd = key.batch().windowStartMs() + windows.sizeMs();
-          open = new BatchAccumulator(tracer, key.batch(), windowEnd, idsPartition);
+          open =
+              new BatchAccumulator(
+                  tracer, key.batch(), windowEnd, idsPartition, config.dedupeTableMaxBytes());
         }
         if (key.isSampledMarker()) {
           open.someLinkSampled();
@@ -501,11 +522,17 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         value.partition());
   }
 
-  @SuppressWarnings("try") // the scope makes the batch span current for the forward
   private void emit(BatchAccumulator batch) {
     if (batch == null) {
       return;
     }
+    try (batch) {
+      forwardBatch(batch);
+    }
+  }
+
+  @SuppressWarnings("try") // the scope makes the batch span current for the forward
+  private void forwardBatch(BatchAccumulator batch) {
     Span batchSpan = batch.finishSpans();
     OrderBatch value = withinRecordLimit(batch, batch.toOrderBatch(batchSpan.getSpanContext()));
     Headers headers = new RecordHeaders();

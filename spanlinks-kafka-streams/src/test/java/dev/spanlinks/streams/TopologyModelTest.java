@@ -95,6 +95,18 @@ class TopologyModelTest {
         Math.max(1, tries() / 4));
   }
 
+  /**
+   * A duplicate check whose table holds 32 order ids: every batch larger than that spills its ids
+   * to disk, and duplicates must still count exactly as the model counts them.
+   */
+  @Test
+  void shouldEmitWhatTheModelSaysWhenTheDuplicateCheckSpillsToDisk() {
+    runProperty(
+        "spanlinks.dedupe.table.max.bytes=1024",
+        Map.of(BatchConfig.DEDUPE_TABLE_MAX_BYTES_CONFIG, 1024L),
+        Math.max(1, tries() / 4));
+  }
+
   // ---- the property --------------------------------------------------------------------------
 
   private record Case(long seed, boolean large) {
