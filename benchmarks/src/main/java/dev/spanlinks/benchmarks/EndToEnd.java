@@ -18,12 +18,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -136,6 +140,7 @@ final class EndToEnd {
     String out = Variants.OUT + "-" + id;
     Properties props = streamsProps(id);
     return timed(
+        id,
         out,
         new LongDeserializer(),
         count -> count,
@@ -177,6 +182,7 @@ final class EndToEnd {
     long receiverCpuBefore = receiver.cpuNanos();
     Run run =
         timed(
+            id,
             "batches-" + id,
             OrderSerdes.orderBatchDeserializer(),
             OrderBatch::orderCount,
@@ -216,8 +222,18 @@ final class EndToEnd {
         receiverCpu);
   }
 
+  /**
+   * A run whose output has not grown for this long fails, saying how far it got: a run that cannot
+   * complete must not hold a build for minutes.
+   */
+  static final Duration STALL = Duration.ofSeconds(60);
+
   private <V> Run timed(
-      String outTopic, Deserializer<V> values, ToLongFunction<V> weight, Starter starter)
+      String applicationId,
+      String outTopic,
+      Deserializer<V> values,
+      ToLongFunction<V> weight,
+      Starter starter)
       throws Exception {
     createTopic(outTopic, Map.of());
     try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
@@ -228,14 +244,16 @@ final class EndToEnd {
         Thread watcher = watchRunning(app, runningAt);
         long batches = 0;
         long seen = 0;
-        long deadline = start + Duration.ofMinutes(15).toNanos();
+        long lastOutput = start;
         while (seen < orders) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("No complete output in " + outTopic);
+          if (System.nanoTime() - lastOutput > STALL.toNanos()) {
+            throw new IllegalStateException(
+                stallReport(applicationId, outTopic, app.state(), batches, seen));
           }
           for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(20))) {
             batches++;
             seen += weight.applyAsLong(record.value());
+            lastOutput = System.nanoTime();
           }
         }
         long end = System.nanoTime();
@@ -251,6 +269,59 @@ final class EndToEnd {
             firstRecords - start, end - firstRecords, running - start, batches, seen, null, 0, 0);
       }
     }
+  }
+
+  /**
+   * Why a run stalled, as far as the broker can tell: how much output came, the application's
+   * state, and how far its consumer group committed on each input partition (all input committed
+   * and output missing: windows that never closed; input left: processing that stopped).
+   */
+  private String stallReport(
+      String applicationId, String outTopic, KafkaStreams.State state, long batches, long seen) {
+    StringBuilder report =
+        new StringBuilder()
+            .append("No output in ")
+            .append(outTopic)
+            .append(" for ")
+            .append(STALL.toSeconds())
+            .append(" s: ")
+            .append(seen)
+            .append(" of ")
+            .append(orders)
+            .append(" orders in ")
+            .append(batches)
+            .append(" output records; application ")
+            .append(applicationId)
+            .append(" is ")
+            .append(state)
+            .append("; input committed/end by partition:");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(applicationId)
+              .partitionsToOffsetAndMetadata()
+              .get(10, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+          admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+      for (int p = 0; p < PARTITIONS; p++) {
+        TopicPartition partition = new TopicPartition(topic, p);
+        OffsetAndMetadata at = committed.get(partition);
+        report
+            .append(' ')
+            .append(p)
+            .append('=')
+            .append(at == null ? "none" : Long.toString(at.offset()))
+            .append('/')
+            .append(ends.get(partition).offset());
+      }
+    } catch (Exception e) {
+      report.append(" unknown (").append(e).append(')');
+    }
+    return report.toString();
   }
 
   /** Notes when the application is first RUNNING; polls its state every millisecond. */

@@ -176,7 +176,8 @@ final class LargeWindowClose implements AutoCloseable {
   }
 
   private void produce(int first, int count, long fromMs) {
-    long spacing = Math.max(1, (Inputs.HOUR - 1) / Math.max(1, count));
+    // Spread over the hour, several orders a millisecond past 3.6 million: all in one window.
+    long span = Inputs.HOUR - 1;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of(
@@ -189,7 +190,8 @@ final class LargeWindowClose implements AutoCloseable {
             new StringSerializer(),
             new ByteArraySerializer())) {
       for (int i = 0; i < count; i++) {
-        TestRecord<String, byte[]> order = Inputs.order(first + i, KEY, fromMs + i * spacing);
+        TestRecord<String, byte[]> order =
+            Inputs.order(first + i, KEY, fromMs + (long) i * span / Math.max(1, count));
         producer.send(
             new ProducerRecord<>(
                 ordersTopic, null, order.timestamp(), order.key(), order.value(), order.headers()));
