@@ -54,14 +54,16 @@ import org.slf4j.LoggerFactory;
  * topic, nor on a retry job that keeps resending old orders. Due windows close before the incoming
  * order is stored, and an order whose window has closed goes to the late topic.
  *
- * <p>A close is two steps, so that a close cut off after its spans went out is re-run with the same
- * content (spans are not transactional, and the backend keeps the first copy as readily as the
- * second). First it decides: the windows before {@code closed-through} are closed, any order for
- * them from now on is late; under exactly-once that decision commits before anything is exported.
- * Then it emits the decided windows: spans, batch records and tombstones, in the next transaction.
- * A close cut off in between, or during the emission, leaves {@code emitted-through} behind {@code
- * closed-through} in the committed state, and whoever owns the task next emits those windows with
- * the orders the decision froze.
+ * <p>A close cut off after its spans went out (fenced, killed) must be re-run with the same
+ * content: spans are not transactional, and the backend keeps the first copy as readily as the
+ * second. A close that a record's event time decides is re-run by the same record, after the same
+ * records, so with the same content. One the wall clock decides (an idle close, or stream time held
+ * back to the clock) is not: under exactly-once it has two steps. It decides (the windows before
+ * {@code closed-through} are closed, any order for them from now on is late) and that decision
+ * commits before the decided windows are emitted (spans, batch records, tombstones) in the next
+ * transaction. Cut off in between or during the emission, the committed state has {@code
+ * emitted-through} behind {@code closed-through}, and whoever owns the task next emits those
+ * windows with the orders the decision froze.
  *
  * <p>Nothing derived from input survives {@link #init}: Kafka Streams calls it again on this same
  * instance when it revives a task closed dirty, after restoring the state of the last commit.
@@ -80,6 +82,16 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   /** {@link #decisionCommits} when the decision is in the state restored at init: committed. */
   private static final long DECIDED_BEFORE_INIT = Long.MIN_VALUE;
+
+  /** What decided a close: whether its decision must commit before it is emitted. */
+  private enum CloseCause {
+    /** A record's event time, not held back by the wall clock: the same input decides it again. */
+    INPUT,
+    /** Stream time that was held back to the wall clock: when it closes depends on the clock. */
+    WALL_CLOCK,
+    /** An idle close: the wall clock stands in for stream time. */
+    IDLE
+  }
 
   /** The longest gap between records that an idle close waits for: see {@link #closeIfDue}. */
   static final long QUIET_MS = 10_000;
@@ -226,7 +238,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
       streamTimeMs = record.timestamp();
       lastStreamTimeAdvanceWallMs = wallClockMs;
     }
-    decideClose(windows.closedThrough(closeTime(wallClockMs)), false);
+    decideClose(
+        windows.closedThrough(closeTime(wallClockMs)),
+        streamTimeMs <= wallClockMs ? CloseCause.INPUT : CloseCause.WALL_CLOCK);
     if (windows.isClosed(record.timestamp(), closedThrough)) {
       routeLate(record);
     } else {
@@ -248,9 +262,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     checkPending();
     if (wallClockMs - lastStreamTimeAdvanceWallMs >= config.idleCloseMs()
         && wallClockMs - lastRecordWallMs >= Math.min(QUIET_MS, config.idleCloseMs())) {
-      decideClose(windows.closedThrough(wallClockMs), true);
+      decideClose(windows.closedThrough(wallClockMs), CloseCause.IDLE);
     } else {
-      decideClose(windows.closedThrough(closeTime(wallClockMs)), false);
+      decideClose(windows.closedThrough(closeTime(wallClockMs)), CloseCause.WALL_CLOCK);
     }
   }
 
@@ -328,8 +342,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   /**
    * Closes the windows that end at or before {@code target}: from now on their orders are late.
-   * Their batches are emitted at once without a transactional producer of spanlinks' (at least
-   * once, the test driver), else once this decision has committed ({@link #emitDecidedWindows}).
+   * Their batches are emitted at once when the input decided the close, or without a transactional
+   * producer of spanlinks' (at least once, the test driver); a close the wall clock decided is
+   * emitted once its decision has committed ({@link #emitDecidedWindows}), and so is any close
+   * after it until then.
    *
    * <p>An idle close (wall clock standing in for stream time) moves the boundary only as far as
    * stream time or the last window it holds orders of, not on through the empty hours after them:
@@ -337,14 +353,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    * task that has seen no input yet) still find their windows open, as stream time alone would have
    * left them.
    */
-  private void decideClose(long target, boolean idleClose) {
+  private void decideClose(long target, CloseCause cause) {
     if (target <= closedThrough) {
       return;
     }
     long lastStoredEnd = lastStoredWindowEnd(closedThrough, target);
     openBlocks.forgetWindowsBefore(target);
     long reached =
-        idleClose
+        cause == CloseCause.IDLE
             ? Math.max(
                 windows.closedThrough(closeTime(context.currentSystemTimeMs())),
                 Math.min(lastStoredEnd, target))
@@ -361,12 +377,12 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
       return;
     }
     OptionalLong commits = CountsAtCommit.commitsSoFar();
-    if (commits.isEmpty()) {
-      emitDecidedWindows();
-    } else {
+    if (cause != CloseCause.INPUT && commits.isPresent()) {
       decisionCommits = commits.getAsLong();
       context.commit();
       checkPendingUntilDone();
+    } else {
+      emitDecidedWindows(); // waits all the same while a wall-clock decision has not committed
     }
   }
 

@@ -28,14 +28,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * On a stream thread with a transactional producer, a close first decides which windows close and
- * has that decision committed, and only then emits their batches: an order that comes in between is
+ * On a stream thread with a transactional producer, a close the wall clock decides (here an idle
+ * close) has that decision committed before it emits its batches: an order that comes in between is
  * late, and an owner that finds a decided window not yet emitted (the close was cut off) emits it
- * with the orders the decision froze. The broker test {@code ReEmissionIT} cuts a real close off.
+ * with the orders the decision froze. A close that a record decides is emitted at once: the same
+ * input decides it again. The broker test {@code ReEmissionIT} cuts a real idle close off.
  */
 class TwoStepCloseTest {
   private static final long TEN = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
   private static final long HOUR = 3_600_000;
+  private static final long DAY_LATER = TEN + Duration.ofDays(1).toMillis();
+  private static final Duration IDLE = Duration.ofMinutes(1);
   private static final SpanContext TRACED =
       SpanContext.createFromRemoteParent(
           "4bf92f3577b34da6a3ce929d0e0e4736",
@@ -66,12 +69,12 @@ class TwoStepCloseTest {
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
-            context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
+            context.setCurrentSystemTimeMs(DAY_LATER);
             processor.init(context);
             processor.process(order("o-1", TEN + 60_000));
             processor.process(order("o-2", TEN + 120_000));
-            processor.process(order("o-3", TEN + 2 * HOUR)); // decides the 10:00 window
           });
+      idleClose(context); // decides the 10:00 window
       assertThat(batches(context)).as("nothing emitted before the decision commits").isEmpty();
       assertThat(context.committed()).as("the decision asks for its commit").isTrue();
 
@@ -82,7 +85,7 @@ class TwoStepCloseTest {
       onStreamThread(
           () -> {
             CountsAtCommit.committed();
-            processor.process(order("o-4", TEN + 2 * HOUR + 1));
+            processor.process(order("o-4", TEN + 2 * HOUR));
           });
       assertThat(batches(context))
           .as("emitted after the commit, with the orders the decision froze")
@@ -98,12 +101,12 @@ class TwoStepCloseTest {
       CloseWindowsProcessor first = processor(sdk);
       onStreamThread(
           () -> {
-            context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
+            context.setCurrentSystemTimeMs(DAY_LATER);
             first.init(context);
             first.process(order("o-1", TEN + 60_000));
-            first.process(order("o-2", TEN + 2 * HOUR)); // decides the 10:00 window
-            CountsAtCommit.committed(); // the decision commits; then the owner is gone
           });
+      idleClose(context); // decides the 10:00 window
+      onStreamThread(CountsAtCommit::committed); // the decision commits; then the owner is gone
       assertThat(batches(context)).isEmpty();
 
       CloseWindowsProcessor next = processor(sdk);
@@ -118,6 +121,40 @@ class TwoStepCloseTest {
           .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(1));
       assertThat(lateOrderIds(context)).containsExactly("o-late");
     }
+  }
+
+  @Test
+  void shouldEmitACloseThatARecordDecidedAtOnce() throws Exception {
+    try (OpenTelemetrySdk sdk = exporter.sdk()) {
+      MockProcessorContext<String, Object> context = contextWithStores();
+      CloseWindowsProcessor processor = processor(sdk);
+      onStreamThread(
+          () -> {
+            context.setCurrentSystemTimeMs(DAY_LATER);
+            processor.init(context);
+            processor.process(order("o-1", TEN + 60_000));
+            processor.process(order("o-2", TEN + 2 * HOUR)); // its event time closes 10:00
+          });
+      assertThat(batches(context))
+          .as("emitted in the same transaction: a re-run closes it at the same record")
+          .singleElement()
+          .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(1));
+    }
+  }
+
+  /** Lets the wall clock pass the idle time with no record, then runs the close check. */
+  private void idleClose(MockProcessorContext<String, Object> context) throws Exception {
+    MockProcessorContext.CapturedPunctuator check =
+        context.scheduledPunctuators().stream()
+            .filter(p -> p.getInterval().equals(Duration.ofSeconds(1)))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no close check scheduled"));
+    long now = context.currentSystemTimeMs() + IDLE.toMillis() + 1;
+    onStreamThread(
+        () -> {
+          context.setCurrentSystemTimeMs(now);
+          check.getPunctuator().punctuate(now);
+        });
   }
 
   private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
@@ -159,7 +196,17 @@ class TwoStepCloseTest {
 
   private static CloseWindowsProcessor processor(OpenTelemetrySdk sdk) {
     return new CloseWindowsProcessor(
-        new BatchConfig(Map.of("application.id", "two-step", "bootstrap.servers", "x:9")), sdk);
+        new BatchConfig(
+            Map.of(
+                "application.id",
+                "two-step",
+                "bootstrap.servers",
+                "x:9",
+                BatchConfig.IDLE_CLOSE_MS_CONFIG,
+                IDLE.toMillis(),
+                BatchConfig.CLOSE_CHECK_INTERVAL_MS_CONFIG,
+                1_000L)),
+        sdk);
   }
 
   private void onStreamThread(Runnable step) throws Exception {
