@@ -33,6 +33,7 @@ public final class BenchmarkMain implements AutoCloseable {
           "\n",
           "Usage: java -jar benchmarks.jar [--runs N] [--scale F] [--no-warmup] [--heap 256m]"
               + " [--streams-jar PATH] [--keys 3,1000,10000,100000] [--sweep-hours 2]"
+              + " [--commit-interval-ms 100,1000]"
               + " [SCENARIO]...",
           "Scenarios (default: throughput list scaling e2e sweep latency):",
           "  throughput  TopologyTestDriver, spanlinks vs the untraced DSL count",
@@ -42,9 +43,12 @@ public final class BenchmarkMain implements AutoCloseable {
           "  scaling     spanlinks cost per order from 1k to 1M orders in one window",
           "  e2e         embedded broker, exactly_once_v2, spans exported over OTLP/HTTP to a"
               + " receiver in a child JVM: spanlinks (and with repartition by key) vs the DSL"
-              + " count, ABBA, and a plain consumer",
+              + " count, ABBA, with two ceilings: an exactly-once pass-through and a plain"
+              + " consumer; every variant at each --commit-interval-ms (100 and 1,000)",
           "  sweep       spanlinks vs the count at 3, 1,000, 10,000 and 100,000 batch keys per hour"
               + " (--keys), 100,000 orders per hour over 2 hours (--sweep-hours), with export",
+          "  threads     1, 2 and 4 stream threads, then two instances, on 6 partitions:"
+              + " spanlinks, the count and the pass-through (not in the default set)",
           "  latency     window close latency (p50, p99) at 10,000 orders per 5 s window, sent at"
               + " a fixed rate with event time = now",
           "  senders     ms per OTLP/HTTP export request: OkHttp (the SDK's default) vs the JDK's"
@@ -59,12 +63,19 @@ public final class BenchmarkMain implements AutoCloseable {
   private Path streamsJar = Path.of("streams-app", "target", "streams-app.jar");
   private boolean warmup = true;
   private int sweepHours = 2;
+  private List<Long> commitIntervalsMs = List.of(100L, 1_000L);
   private ExportScenarios exportScenarios;
 
   BenchmarkMain(int runs, double scale, PrintStream out) {
     this.runs = runs;
     this.scale = scale;
     this.out = out;
+  }
+
+  /** The commit intervals every scenario with export runs at, each variant with the same. */
+  BenchmarkMain withCommitIntervals(List<Long> intervalsMs) {
+    commitIntervalsMs = List.copyOf(intervalsMs);
+    return this;
   }
 
   /** Without the discarded warm-up iteration of the scenarios with export (the smoke test). */
@@ -81,6 +92,7 @@ public final class BenchmarkMain implements AutoCloseable {
     boolean noWarmup = false;
     int[] sweepKeys = {3, 1_000, 10_000, 100_000};
     int sweepHours = 2;
+    List<Long> commitIntervals = null;
     List<String> scenarios = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -90,6 +102,8 @@ public final class BenchmarkMain implements AutoCloseable {
         case "--streams-jar" -> jar = Path.of(args[++i]);
         case "--no-warmup" -> noWarmup = true;
         case "--sweep-hours" -> sweepHours = Integer.parseInt(args[++i]);
+        case "--commit-interval-ms" ->
+            commitIntervals = Arrays.stream(args[++i].split(",")).map(Long::valueOf).toList();
         case "--keys" ->
             sweepKeys = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "-h", "--help" -> {
@@ -107,6 +121,9 @@ public final class BenchmarkMain implements AutoCloseable {
       main.withoutWarmup();
     }
     main.sweepHours = sweepHours;
+    if (commitIntervals != null) {
+      main.withCommitIntervals(commitIntervals);
+    }
     if (heap != null) {
       main.childHeap = heap;
     }
@@ -129,6 +146,7 @@ public final class BenchmarkMain implements AutoCloseable {
           case "scaling" -> main.scaling();
           case "e2e" -> main.endToEnd();
           case "sweep" -> main.cardinalitySweep(sweepKeys);
+          case "threads" -> main.threadScaling();
           case "latency" -> main.closeLatency();
           case "close1m" -> main.closeLargeWindow();
           case "senders" -> main.senderLatency();
@@ -249,6 +267,15 @@ public final class BenchmarkMain implements AutoCloseable {
   }
 
   /**
+   * 5d. Scaling with stream threads and instances: 1,000 keys per hour over 6 partitions, 100,000
+   * orders an hour for {@code --sweep-hours}.
+   */
+  void threadScaling() {
+    int hours = sweepHours;
+    export(e -> e.threadScaling(scaled(100_000) * hours, 1_000, hours, 6));
+  }
+
+  /**
    * 5c. Close latency: 10,000 orders per 5 s window at a fixed rate; at a small scale, fewer orders
    * in 1 s windows.
    */
@@ -270,7 +297,7 @@ public final class BenchmarkMain implements AutoCloseable {
 
   private void export(ExportScenario scenario) {
     if (exportScenarios == null) {
-      exportScenarios = new ExportScenarios(runs, warmup, out);
+      exportScenarios = new ExportScenarios(runs, warmup, commitIntervalsMs, out);
     }
     try {
       scenario.run(exportScenarios);

@@ -21,12 +21,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.test.TestRecord;
 
@@ -166,11 +162,7 @@ final class CloseLatency {
   private void produce(int ordersPerWindow, int keys, long windowMs, long startMs, int windows) {
     double intervalNanos = windowMs * 1_000_000.0 / ordersPerWindow;
     long startNanos = System.nanoTime() + (startMs - System.currentTimeMillis()) * 1_000_000L;
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 5),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    try (InputProducer producer = new InputProducer(broker.bootstrapServers(), ordersTopic, 5)) {
       long total = (long) ordersPerWindow * windows;
       for (int i = 0; i < total; i++) {
         long due = startNanos + (long) (i * intervalNanos);
@@ -180,11 +172,8 @@ final class CloseLatency {
         }
         TestRecord<String, byte[]> order =
             Inputs.order(i, "key-" + (i % keys), System.currentTimeMillis());
-        producer.send(
-            new ProducerRecord<>(
-                ordersTopic, null, order.timestamp(), order.key(), order.value(), order.headers()));
+        producer.send(order);
       }
-      producer.flush();
     }
   }
 

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +29,11 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.test.TestRecord;
 
@@ -54,6 +51,8 @@ import org.apache.kafka.streams.test.TestRecord;
  */
 final class EndToEnd {
   static final int PARTITIONS = 3;
+  private final int partitions;
+  private static final LongDeserializer LONGS = new LongDeserializer();
 
   /**
    * One timed run.
@@ -65,6 +64,10 @@ final class EndToEnd {
    * @param exportWaitNanos the stream thread's time blocked on the exporter (spanlinks only)
    * @param receiverCpuNanos the CPU time the receiver's JVM spent in the run (spanlinks only): CPU
    *     a collector elsewhere would spend, taken here from the same two cores
+   * @param middleRecordsPerSecond input records a second over the middle of the run ({@link
+   *     FirstRecordsClock#middleRecordsPerSecond})
+   * @param app CPU and allocation of the application's own threads ({@link AppCosts})
+   * @param changelogBytes bytes its changelog topics hold on the broker after the run
    */
   record Run(
       long startupNanos,
@@ -74,7 +77,25 @@ final class EndToEnd {
       long orders,
       OtlpLinkReceiver.Counts otlp,
       long exportWaitNanos,
-      long receiverCpuNanos) {}
+      long receiverCpuNanos,
+      double middleRecordsPerSecond,
+      AppCosts.Threads app,
+      long changelogBytes) {
+    Run withExport(OtlpLinkReceiver.Counts otlp, long exportWaitNanos, long receiverCpuNanos) {
+      return new Run(
+          startupNanos,
+          processingNanos,
+          runningNanos,
+          batches,
+          orders,
+          otlp,
+          exportWaitNanos,
+          receiverCpuNanos,
+          middleRecordsPerSecond,
+          app,
+          changelogBytes);
+    }
+  }
 
   /** A started application: its state, and how to stop it. */
   private interface Started extends AutoCloseable {
@@ -97,28 +118,33 @@ final class EndToEnd {
   /** Produces the input: {@code orders} over {@code hours} hours, {@code keysPerHour} keys. */
   EndToEnd(EmbeddedKafka broker, OtlpLinkReceiver receiver, int orders, int keysPerHour, int hours)
       throws InterruptedException, ExecutionException {
+    this(broker, receiver, orders, keysPerHour, hours, PARTITIONS);
+  }
+
+  /** As above, on an input topic of {@code partitions} partitions. */
+  EndToEnd(
+      EmbeddedKafka broker,
+      OtlpLinkReceiver receiver,
+      int orders,
+      int keysPerHour,
+      int hours,
+      int partitions)
+      throws InterruptedException, ExecutionException {
     this.broker = broker;
+    this.partitions = partitions;
     this.receiver = receiver;
     this.orders = orders;
-    // Created and awaited before the first send: a topic auto-created by the producer's first
-    // metadata request once answered NOT_LEADER to the first batch while later ones were appended,
-    // and the idempotent producer then retried out of order forever. No time retention: the
-    // orders carry event times of the past.
+    // Created before the first send, not by the producer's first metadata request; the producer
+    // keeps one request in flight (InputProducer says why). No time retention: the orders carry
+    // event times of the past.
     createTopic(topic, Map.of("retention.ms", "-1"));
     List<TestRecord<String, byte[]>> input =
-        Inputs.ordersClosedPerPartition(orders, keysPerHour, hours, PARTITIONS);
+        Inputs.ordersClosedPerPartition(orders, keysPerHour, hours, partitions);
     this.inputRecords = input.size();
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 20),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    try (InputProducer producer = new InputProducer(broker.bootstrapServers(), topic, 20)) {
       for (TestRecord<String, byte[]> record : input) {
-        producer.send(
-            new ProducerRecord<>(
-                topic, null, record.timestamp(), record.key(), record.value(), record.headers()));
+        producer.send(record);
       }
-      producer.flush();
     }
   }
 
@@ -135,27 +161,51 @@ final class EndToEnd {
   }
 
   /** The untraced baseline. Its output weighs each (key, window) by its count. */
-  Run dslCount() throws Exception {
-    String id = "bench-count-" + UUID.randomUUID().toString().substring(0, 6);
+  Run dslCount(StreamsSettings settings) throws Exception {
+    return kafkaStreams(
+        "bench-count-", settings, Variants::dslCount, count -> LONGS.deserialize(null, count));
+  }
+
+  /**
+   * The exactly-once ceiling: each record read and written to a topic, nothing else. What any
+   * exactly-once Kafka Streams application pays here, with the same settings. Its output weighs one
+   * order a record (the few records that only close windows come last).
+   */
+  Run passThrough(StreamsSettings settings) throws Exception {
+    return kafkaStreams("bench-pass-", settings, Variants::passThrough, record -> 1);
+  }
+
+  private interface TopologyOf {
+    org.apache.kafka.streams.Topology build(String inputTopic, String outputTopic);
+  }
+
+  private Run kafkaStreams(
+      String prefix, StreamsSettings settings, TopologyOf topology, ToLongFunction<byte[]> weight)
+      throws Exception {
+    String id = prefix + UUID.randomUUID().toString().substring(0, 6);
     String out = Variants.OUT + "-" + id;
-    Properties props = streamsProps(id);
     return timed(
         id,
         out,
-        new LongDeserializer(),
-        count -> count,
+        new ByteArrayDeserializer(),
+        weight,
         () -> {
-          KafkaStreams streams = new KafkaStreams(Variants.dslCount(topic, out), props);
-          streams.start();
+          List<KafkaStreams> instances = new ArrayList<>();
+          for (int i = 0; i < settings.instances(); i++) {
+            KafkaStreams streams =
+                new KafkaStreams(topology.build(topic, out), streamsProps(id, settings));
+            streams.start();
+            instances.add(streams);
+          }
           return new Started() {
             @Override
             public KafkaStreams.State state() {
-              return streams.state();
+              return leastAdvanced(instances.stream().map(KafkaStreams::state).toList());
             }
 
             @Override
             public void close() {
-              streams.close(Duration.ofSeconds(30));
+              instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
             }
           };
         });
@@ -167,16 +217,19 @@ final class EndToEnd {
    * @param repartitionByKey with {@code spanlinks.repartition.by.key}: every order written and read
    *     once more, through the repartition topic
    */
-  Run spanlinks(boolean repartitionByKey) throws Exception {
+  Run spanlinks(boolean repartitionByKey, StreamsSettings streamsSettings) throws Exception {
     String id = "bench-ours-" + UUID.randomUUID().toString().substring(0, 6);
-    Map<String, Object> settings = new HashMap<>();
-    streamsProps(id).forEach((k, v) -> settings.put(k.toString(), v));
-    settings.put(BatchConfig.ORDERS_TOPIC_CONFIG, topic);
-    settings.put(BatchConfig.BATCHES_TOPIC_CONFIG, "batches-" + id);
-    settings.put(BatchConfig.LATE_TOPIC_CONFIG, "late-" + id);
-    settings.put("errors.dead.letter.queue.topic.name", "dlq-" + id);
-    settings.put(BatchConfig.REPARTITION_BY_KEY_CONFIG, repartitionByKey);
-    BatchConfig config = new BatchConfig(settings);
+    List<BatchConfig> configs = new ArrayList<>();
+    for (int i = 0; i < streamsSettings.instances(); i++) {
+      Map<String, Object> settings = new HashMap<>();
+      streamsProps(id, streamsSettings).forEach((k, v) -> settings.put(k.toString(), v));
+      settings.put(BatchConfig.ORDERS_TOPIC_CONFIG, topic);
+      settings.put(BatchConfig.BATCHES_TOPIC_CONFIG, "batches-" + id);
+      settings.put(BatchConfig.LATE_TOPIC_CONFIG, "late-" + id);
+      settings.put("errors.dead.letter.queue.topic.name", "dlq-" + id);
+      settings.put(BatchConfig.REPARTITION_BY_KEY_CONFIG, repartitionByKey);
+      configs.add(new BatchConfig(settings));
+    }
     receiver.reset();
     long waitedBefore = BatchTracer.exportWaitNanos();
     long receiverCpuBefore = receiver.cpuNanos();
@@ -187,23 +240,26 @@ final class EndToEnd {
             OrderSerdes.orderBatchDeserializer(),
             OrderBatch::orderCount,
             () -> {
-              OpenTelemetrySdk sdk =
-                  Variants.exportingSdk(config.linksPerSpan(), receiver.endpoint());
-              StreamsRunner runner =
-                  StreamsRunner.start(
-                      config,
-                      sdk,
-                      new TopicSettings(true, PARTITIONS, (short) -1),
-                      Duration.ofSeconds(30));
+              List<StreamsRunner> runners = new ArrayList<>();
+              for (BatchConfig config : configs) {
+                OpenTelemetrySdk sdk =
+                    Variants.exportingSdk(config.linksPerSpan(), receiver.endpoint());
+                runners.add(
+                    StreamsRunner.start(
+                        config,
+                        sdk,
+                        new TopicSettings(true, partitions, (short) -1),
+                        Duration.ofSeconds(30)));
+              }
               return new Started() {
                 @Override
                 public KafkaStreams.State state() {
-                  return runner.state();
+                  return leastAdvanced(runners.stream().map(StreamsRunner::state).toList());
                 }
 
                 @Override
                 public void close() {
-                  runner.close(); // closes the SDK too, after Kafka Streams
+                  runners.forEach(StreamsRunner::close); // each closes its SDK, after Kafka Streams
                 }
               };
             });
@@ -211,15 +267,7 @@ final class EndToEnd {
     long receiverCpu = receiver.cpuNanos() - receiverCpuBefore;
     OtlpLinkReceiver.Counts counts = receiver.counts();
     counts.requireEachLinkedOnce(orders);
-    return new Run(
-        run.startupNanos(),
-        run.processingNanos(),
-        run.runningNanos(),
-        run.batches(),
-        run.orders(),
-        counts,
-        waited,
-        receiverCpu);
+    return run.withExport(counts, waited, receiverCpu);
   }
 
   /**
@@ -237,7 +285,8 @@ final class EndToEnd {
       throws Exception {
     createTopic(outTopic, Map.of());
     try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
-      FirstRecordsClock.reset();
+      FirstRecordsClock.reset(topic, inputRecords);
+      AppCosts costs = AppCosts.beforeStart();
       long start = System.nanoTime();
       try (Started app = starter.start()) {
         AtomicLong runningAt = new AtomicLong();
@@ -257,6 +306,8 @@ final class EndToEnd {
           }
         }
         long end = System.nanoTime();
+        AppCosts.Threads threads = costs.threadsSinceStart();
+        double middle = FirstRecordsClock.middleRecordsPerSecond();
         watcher.interrupt();
         watcher.join();
         long running = runningAt.get() == 0 ? end : runningAt.get();
@@ -265,8 +316,22 @@ final class EndToEnd {
           throw new IllegalStateException(
               "No first records noted: is " + FirstRecordsClock.CONFIG + " set?");
         }
+        long changelogBytes;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+          changelogBytes = AppCosts.changelogBytes(admin, applicationId);
+        }
         return new Run(
-            firstRecords - start, end - firstRecords, running - start, batches, seen, null, 0, 0);
+            firstRecords - start,
+            end - firstRecords,
+            running - start,
+            batches,
+            seen,
+            null,
+            0,
+            0,
+            middle,
+            threads,
+            changelogBytes);
       }
     }
   }
@@ -302,12 +367,12 @@ final class EndToEnd {
               .partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int p = 0; p < PARTITIONS; p++) {
+      for (int p = 0; p < partitions; p++) {
         latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
       }
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
           admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-      for (int p = 0; p < PARTITIONS; p++) {
+      for (int p = 0; p < partitions; p++) {
         TopicPartition partition = new TopicPartition(topic, p);
         OffsetAndMetadata at = committed.get(partition);
         report
@@ -322,6 +387,14 @@ final class EndToEnd {
       report.append(" unknown (").append(e).append(')');
     }
     return report.toString();
+  }
+
+  /** The state of an application of several instances: RUNNING once every one of them is. */
+  private static KafkaStreams.State leastAdvanced(List<KafkaStreams.State> states) {
+    return states.stream()
+        .filter(state -> state != KafkaStreams.State.RUNNING)
+        .findFirst()
+        .orElse(KafkaStreams.State.RUNNING);
   }
 
   /** Notes when the application is first RUNNING; polls its state every millisecond. */
@@ -348,18 +421,19 @@ final class EndToEnd {
       throws InterruptedException, ExecutionException {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       admin
-          .createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1).configs(configs)))
+          .createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
           .all()
           .get();
     }
   }
 
-  private Properties streamsProps(String applicationId) throws IOException {
+  private Properties streamsProps(String applicationId, StreamsSettings settings)
+      throws IOException {
     Path state = Files.createTempDirectory("spanlinks-bench-e2e-");
     Properties props = new Properties();
     props.put("application.id", applicationId);
     props.put("bootstrap.servers", broker.bootstrapServers());
-    props.put("processing.guarantee", "exactly_once_v2");
+    settings.applyTo(props);
     props.put("state.dir", state.toString());
     props.put("auto.offset.reset", "earliest");
     props.put(Variants.DSL_EMIT_INTERVAL, 0L);

@@ -22,48 +22,116 @@ final class ExportScenarios implements AutoCloseable {
   static final String COUNT = "untraced DSL count (baseline)";
   static final String OURS = "spanlinks";
   static final String REPARTITIONED = "spanlinks, repartition.by.key=true";
+  static final String PASS_THROUGH = "exactly-once pass-through (ceiling)";
 
   private final int runs;
   private final boolean warmup;
+  private final List<Long> commitIntervalsMs;
   private final PrintStream out;
   private EmbeddedKafka broker;
   private OtlpLinkReceiver receiver;
 
-  ExportScenarios(int runs, boolean warmup, PrintStream out) {
+  /**
+   * @param commitIntervalsMs each scenario runs once per commit interval, every variant with it
+   */
+  ExportScenarios(int runs, boolean warmup, List<Long> commitIntervalsMs, PrintStream out) {
     this.runs = runs;
     this.warmup = warmup;
+    this.commitIntervalsMs = List.copyOf(commitIntervalsMs);
     this.out = out;
   }
 
-  /** End to end, with the repartitioning variant and a plain consumer as the ceiling. */
+  /**
+   * End to end, with the repartitioning variant, and two ceilings: an exactly-once pass-through and
+   * a plain consumer.
+   */
   void endToEnd(int orders, int keysPerHour, int hours) throws Exception {
-    out.printf(
-        "## End to end with export, embedded broker, exactly_once_v2 (%,d orders, %,d keys per"
-            + " hour, %d hours, %d partitions)%n%n",
-        orders, keysPerHour, hours, EndToEnd.PARTITIONS);
     EndToEnd e2e = new EndToEnd(broker(), receiver(), orders, keysPerHour, hours);
+    for (long commitIntervalMs : commitIntervalsMs) {
+      StreamsSettings settings = StreamsSettings.withCommitInterval(commitIntervalMs);
+      out.printf(
+          "## End to end with export, embedded broker (%,d orders, %,d keys per hour, %d hours,"
+              + " %d partitions)%n%nevery variant: %s%n%n",
+          orders, keysPerHour, hours, EndToEnd.PARTITIONS, settings.describe());
+      compare(e2e, settings, List.of(COUNT, OURS, REPARTITIONED, PASS_THROUGH), orders);
+    }
+  }
+
+  /** spanlinks against the count at each number of batch keys per hour, with both ceilings. */
+  void cardinalitySweep(int orders, int hours, int[] keysPerHour) throws Exception {
+    for (int keys : keysPerHour) {
+      EndToEnd e2e = new EndToEnd(broker(), receiver(), orders, keys, hours);
+      for (long commitIntervalMs : commitIntervalsMs) {
+        StreamsSettings settings = StreamsSettings.withCommitInterval(commitIntervalMs);
+        out.printf(
+            "## Cardinality sweep: %,d keys per hour (%,d orders, %d hours, with export)%n%n"
+                + "every variant: %s%n%n",
+            keys, orders, hours, settings.describe());
+        compare(e2e, settings, List.of(COUNT, OURS, PASS_THROUGH), orders);
+      }
+    }
+  }
+
+  /**
+   * Scaling: 1, 2 and 4 stream threads, then two instances of one thread, on an input of {@code
+   * partitions} partitions: spanlinks, the count and the pass-through ceiling.
+   */
+  void threadScaling(int orders, int keysPerHour, int hours, int partitions) throws Exception {
+    EndToEnd e2e = new EndToEnd(broker(), receiver(), orders, keysPerHour, hours, partitions);
+    int[][] shapes = {{1, 1}, {2, 1}, {4, 1}, {1, 2}};
+    for (long commitIntervalMs : commitIntervalsMs) {
+      for (int[] shape : shapes) {
+        StreamsSettings settings =
+            StreamsSettings.withCommitInterval(commitIntervalMs)
+                .withThreadsAndInstances(shape[0], shape[1]);
+        out.printf(
+            "## Scaling: %d stream thread(s), %d instance(s) (%,d orders, %,d keys per hour, %d"
+                + " hours, %d partitions, with export)%n%nevery variant: %s%n%n",
+            shape[0], shape[1], orders, keysPerHour, hours, partitions, settings.describe());
+        compare(e2e, settings, List.of(COUNT, OURS, PASS_THROUGH), orders);
+      }
+    }
+  }
+
+  /**
+   * Runs the variants ABBA with the plain consumer before each iteration, then prints each
+   * variant's throughput over the count's, and each one's share of the two ceilings.
+   */
+  private void compare(EndToEnd e2e, StreamsSettings settings, List<String> variants, int orders)
+      throws Exception {
     List<Long> plain = new ArrayList<>();
     Map<String, List<EndToEnd.Run>> runsByVariant =
-        iterate(
-            e2e, List.of(COUNT, OURS, REPARTITIONED), () -> plain.add(e2e.plainConsumerNanos()));
+        iterate(e2e, settings, variants, () -> plain.add(e2e.plainConsumerNanos()));
+    double plainPerSecond = orders / (median(plain) / 1e9);
     out.printf(
         Locale.ROOT,
         "plain consumer (ceiling), median: %.2f s, %,.0f records/s%n%n",
         median(plain) / 1e9,
-        orders / (median(plain) / 1e9));
-    ratios(runsByVariant, OURS);
-    ratios(runsByVariant, REPARTITIONED);
+        plainPerSecond);
+    for (String variant : variants) {
+      if (!variant.equals(COUNT) && !variant.equals(PASS_THROUGH)) {
+        ratios(runsByVariant, variant);
+      }
+    }
+    double passPerSecond = medianPerSecond(runsByVariant.get(PASS_THROUGH));
+    out.println("| variant | median orders/s | share of pass-through | share of plain consumer |");
+    out.println("|---|---:|---:|---:|");
+    for (String variant : variants) {
+      double perSecond = medianPerSecond(runsByVariant.get(variant));
+      out.printf(
+          Locale.ROOT,
+          "| %s | %,.0f | %.2f | %.2f |%n",
+          variant,
+          perSecond,
+          perSecond / passPerSecond,
+          perSecond / plainPerSecond);
+    }
+    out.println();
   }
 
-  /** spanlinks against the count at each number of batch keys per hour. */
-  void cardinalitySweep(int orders, int hours, int[] keysPerHour) throws Exception {
-    for (int keys : keysPerHour) {
-      out.printf(
-          "## Cardinality sweep: %,d keys per hour (%,d orders, %d hours, with export)%n%n",
-          keys, orders, hours);
-      EndToEnd e2e = new EndToEnd(broker(), receiver(), orders, keys, hours);
-      ratios(iterate(e2e, List.of(COUNT, OURS), () -> {}), OURS);
-    }
+  private static double medianPerSecond(List<EndToEnd.Run> runs) {
+    return median(
+        runs.stream().mapToDouble(run -> run.orders() / (run.processingNanos() / 1e9)).toArray());
   }
 
   /** Close latency of windows of {@code ordersPerWindow} orders. */
@@ -107,11 +175,13 @@ final class ExportScenarios implements AutoCloseable {
    * reversed by turns (ABBA).
    */
   private Map<String, List<EndToEnd.Run>> iterate(
-      EndToEnd e2e, List<String> variants, Runnable eachIteration) throws Exception {
+      EndToEnd e2e, StreamsSettings settings, List<String> variants, Runnable eachIteration)
+      throws Exception {
     out.println(
         "| iteration | variant | load before | start-up s | processing s | orders/s | batches |"
-            + " orders | OTLP bytes/link | blocked on export s | receiver CPU s | RUNNING at s |");
-    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " orders | OTLP bytes/link | blocked on export s | receiver CPU s | RUNNING at s |"
+            + " middle records/s | app CPU µs/order | app alloc B/order | changelog B/order |");
+    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     Map<String, List<EndToEnd.Run>> results = new LinkedHashMap<>();
     variants.forEach(v -> results.put(v, new ArrayList<>()));
     for (int i = warmup ? -1 : 0; i < runs; i++) {
@@ -124,9 +194,11 @@ final class ExportScenarios implements AutoCloseable {
         String loadBefore = load();
         EndToEnd.Run run =
             switch (variant) {
-              case COUNT -> e2e.dslCount();
-              case OURS -> e2e.spanlinks(false);
-              default -> e2e.spanlinks(true);
+              case COUNT -> e2e.dslCount(settings);
+              case OURS -> e2e.spanlinks(false, settings);
+              case REPARTITIONED -> e2e.spanlinks(true, settings);
+              case PASS_THROUGH -> e2e.passThrough(settings);
+              default -> throw new IllegalArgumentException("Unknown variant: " + variant);
             };
         row(i < 0 ? "warm-up" : Integer.toString(i + 1), variant, loadBefore, run);
         if (i >= 0) {
@@ -141,7 +213,8 @@ final class ExportScenarios implements AutoCloseable {
   private void row(String iteration, String variant, String load, EndToEnd.Run run) {
     out.printf(
         Locale.ROOT,
-        "| %s | %s | %s | %.2f | %.2f | %,.0f | %,d | %,d | %s | %s | %s | %.2f |%n",
+        "| %s | %s | %s | %.2f | %.2f | %,.0f | %,d | %,d | %s | %s | %s | %.2f | %,.0f | %.2f"
+            + " | %,.0f | %,.0f |%n",
         iteration,
         variant,
         load,
@@ -153,7 +226,11 @@ final class ExportScenarios implements AutoCloseable {
         run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.1f", run.otlp().bytesPerLink()),
         run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.2f", run.exportWaitNanos() / 1e9),
         run.otlp() == null ? "-" : String.format(Locale.ROOT, "%.2f", run.receiverCpuNanos() / 1e9),
-        run.runningNanos() / 1e9);
+        run.runningNanos() / 1e9,
+        run.middleRecordsPerSecond(),
+        run.app().cpuNanos() / 1e3 / run.orders(),
+        (double) run.app().allocatedBytes() / run.orders(),
+        (double) run.changelogBytes() / run.orders());
   }
 
   /** Throughput of {@code variant} over the count's, per pair (processing time, start-up apart). */

@@ -27,13 +27,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -178,25 +174,12 @@ final class LargeWindowClose implements AutoCloseable {
   private void produce(int first, int count, long fromMs) {
     // Spread over the hour, several orders a millisecond past 3.6 million: all in one window.
     long span = Inputs.HOUR - 1;
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                "bootstrap.servers",
-                broker.bootstrapServers(),
-                "linger.ms",
-                20,
-                "batch.size",
-                256 * 1024),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    try (InputProducer producer = new InputProducer(broker.bootstrapServers(), ordersTopic, 20)) {
       for (int i = 0; i < count; i++) {
         TestRecord<String, byte[]> order =
             Inputs.order(first + i, KEY, fromMs + (long) i * span / Math.max(1, count));
-        producer.send(
-            new ProducerRecord<>(
-                ordersTopic, null, order.timestamp(), order.key(), order.value(), order.headers()));
+        producer.send(order);
       }
-      producer.flush();
     }
   }
 

@@ -116,6 +116,17 @@ final class Variants {
     return builder.build();
   }
 
+  /** The exactly-once ceiling: every record read and written to a topic as it is. */
+  static Topology passThrough(String inputTopic, String outputTopic) {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(
+            inputTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("pass-in"))
+        .to(
+            outputTopic,
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("pass-out"));
+    return builder.build();
+  }
+
   /**
    * The design a user writes first: every order's trace context appended to a list inside a DSL
    * aggregate. The DSL hands aggregates no headers, so a context-sized string stands in for each
