@@ -2,7 +2,6 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.internals.GatedSpanExporter;
 import dev.spanlinks.streams.trace.internals.SpansBeforeCommit;
@@ -10,18 +9,13 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +46,7 @@ class CommitOnceExportedTest {
   @Test
   void shouldAskForACommitOnlyOnceTheClosedBatchesSpansAreExported() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = contextWithStores();
+      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
 
       onStreamThread(
@@ -60,8 +54,10 @@ class CommitOnceExportedTest {
             SpansBeforeCommit.beforeProducerFlush(); // this thread's producer waits for spans
             context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
             processor.init(context);
-            processor.process(order("o-1", TEN + 60_000));
-            processor.process(order("o-2", TEN + 2 * 3_600_000)); // closes the 10:00 window
+            processor.process(CloseProcessorContexts.order("o-1", TEN + 60_000, TRACED));
+            processor.process(
+                CloseProcessorContexts.order(
+                    "o-2", TEN + 2 * 3_600_000, TRACED)); // closes the 10:00 window
           });
       assertThat(context.forwarded())
           .as("the batch is emitted while the exporter still holds its spans")
@@ -69,7 +65,10 @@ class CommitOnceExportedTest {
       assertThat(exporter.exportedNames()).isEmpty();
       assertThat(context.committed()).as("no commit while the spans are not out").isFalse();
 
-      onStreamThread(() -> processor.process(order("o-3", TEN + 2 * 3_600_000 + 1)));
+      onStreamThread(
+          () ->
+              processor.process(
+                  CloseProcessorContexts.order("o-3", TEN + 2 * 3_600_000 + 1, TRACED)));
       assertThat(context.committed()).as("still not out: still no commit").isFalse();
 
       exporter.release();
@@ -77,7 +76,10 @@ class CommitOnceExportedTest {
       while (exporter.exportedNames().isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
-      onStreamThread(() -> processor.process(order("o-4", TEN + 2 * 3_600_000 + 2)));
+      onStreamThread(
+          () ->
+              processor.process(
+                  CloseProcessorContexts.order("o-4", TEN + 2 * 3_600_000 + 2, TRACED)));
       assertThat(context.committed()).as("the spans are out: the next record asks").isTrue();
     }
   }
@@ -85,15 +87,17 @@ class CommitOnceExportedTest {
   @Test
   void shouldAskForTheCommitFromAShortCheckWhenNoRecordComesAfterTheClose() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = contextWithStores();
+      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
             SpansBeforeCommit.beforeProducerFlush();
             context.setCurrentSystemTimeMs(TEN + Duration.ofDays(1).toMillis());
             processor.init(context);
-            processor.process(order("o-1", TEN + 60_000));
-            processor.process(order("o-2", TEN + 2 * 3_600_000)); // the last record: a close
+            processor.process(CloseProcessorContexts.order("o-1", TEN + 60_000, TRACED));
+            processor.process(
+                CloseProcessorContexts.order(
+                    "o-2", TEN + 2 * 3_600_000, TRACED)); // the last record: a close
           });
       MockProcessorContext.CapturedPunctuator check =
           context.scheduledPunctuators().stream()
@@ -116,29 +120,6 @@ class CommitOnceExportedTest {
     }
   }
 
-  private static MockProcessorContext<String, Object> contextWithStores() {
-    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
-    KeyValueStore<?, ?> contributions =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
-                Serdes.Bytes(),
-                Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    KeyValueStore<?, ?> progress =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-                Serdes.String(),
-                Serdes.Long())
-            .withLoggingDisabled()
-            .build();
-    contributions.init(context.getStateStoreContext(), contributions);
-    progress.init(context.getStateStoreContext(), progress);
-    context.addStateStore(contributions);
-    context.addStateStore(progress);
-    return context;
-  }
-
   private static CloseWindowsProcessor processor(OpenTelemetrySdk sdk) {
     return new CloseWindowsProcessor(
         new BatchConfig(Map.of("application.id", "commits", "bootstrap.servers", "x:9")), sdk);
@@ -146,11 +127,5 @@ class CommitOnceExportedTest {
 
   private void onStreamThread(Runnable step) throws Exception {
     streamThread.submit(step).get(10, TimeUnit.SECONDS);
-  }
-
-  private static Record<String, CapturedOrder> order(String id, long eventTimeMs) {
-    Order order =
-        new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
-    return new Record<>("eu", new CapturedOrder(order, TRACED, 0, 0), eventTimeMs);
   }
 }

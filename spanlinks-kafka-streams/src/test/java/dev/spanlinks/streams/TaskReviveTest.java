@@ -10,13 +10,9 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,26 +53,8 @@ class TaskReviveTest {
 
   /** The task's stores as the last commit left them: empty. In memory, as for any unit test. */
   private static MockProcessorContext<String, Object> contextWithFreshStores() {
-    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+    MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
     context.setCurrentSystemTimeMs(WALL.toEpochMilli());
-    KeyValueStore<Bytes, byte[]> contributions =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
-                Serdes.Bytes(),
-                Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    KeyValueStore<String, Long> progress =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-                Serdes.String(),
-                Serdes.Long())
-            .withLoggingDisabled()
-            .build();
-    for (KeyValueStore<?, ?> store : List.of(contributions, progress)) {
-      store.init(context.getStateStoreContext(), store);
-      context.addStateStore(store);
-    }
     return context;
   }
 
@@ -88,10 +66,6 @@ class TaskReviveTest {
   }
 
   private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
-    return context.forwarded().stream()
-        .map(forwarded -> forwarded.record().value())
-        .filter(OrderBatch.class::isInstance)
-        .map(OrderBatch.class::cast)
-        .toList();
+    return CloseProcessorContexts.batches(context);
   }
 }

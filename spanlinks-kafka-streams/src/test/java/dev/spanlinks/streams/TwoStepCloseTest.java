@@ -3,14 +3,12 @@ package dev.spanlinks.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.internals.CountsAtCommit;
 import dev.spanlinks.streams.trace.internals.GatedSpanExporter;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,11 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,29 +59,35 @@ class TwoStepCloseTest {
   void shouldEmitADecidedWindowOnlyOnceTheDecisionCommittedAndRouteLaterOrdersLate()
       throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = contextWithStores();
+      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
             context.setCurrentSystemTimeMs(DAY_LATER);
             processor.init(context);
-            processor.process(order("o-1", TEN + 60_000));
-            processor.process(order("o-2", TEN + 120_000));
+            processor.process(CloseProcessorContexts.order("o-1", TEN + 60_000, TRACED));
+            processor.process(CloseProcessorContexts.order("o-2", TEN + 120_000, TRACED));
           });
       idleClose(context); // decides the 10:00 window
-      assertThat(batches(context)).as("nothing emitted before the decision commits").isEmpty();
+      assertThat(CloseProcessorContexts.batches(context))
+          .as("nothing emitted before the decision commits")
+          .isEmpty();
       assertThat(context.committed()).as("the decision asks for its commit").isTrue();
 
-      onStreamThread(() -> processor.process(order("o-late", TEN + 30 * 60_000)));
+      onStreamThread(
+          () ->
+              processor.process(CloseProcessorContexts.order("o-late", TEN + 30 * 60_000, TRACED)));
       assertThat(lateOrderIds(context)).as("an order of the decided window").contains("o-late");
-      assertThat(batches(context)).as("still not committed: still nothing emitted").isEmpty();
+      assertThat(CloseProcessorContexts.batches(context))
+          .as("still not committed: still nothing emitted")
+          .isEmpty();
 
       onStreamThread(
           () -> {
             CountsAtCommit.committed();
-            processor.process(order("o-4", TEN + 2 * HOUR));
+            processor.process(CloseProcessorContexts.order("o-4", TEN + 2 * HOUR, TRACED));
           });
-      assertThat(batches(context))
+      assertThat(CloseProcessorContexts.batches(context))
           .as("emitted after the commit, with the orders the decision froze")
           .singleElement()
           .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(2));
@@ -97,25 +97,25 @@ class TwoStepCloseTest {
   @Test
   void shouldEmitWhatACutOffCloseDecidedWhenTheTaskIsOwnedAgain() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = contextWithStores();
+      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor first = processor(sdk);
       onStreamThread(
           () -> {
             context.setCurrentSystemTimeMs(DAY_LATER);
             first.init(context);
-            first.process(order("o-1", TEN + 60_000));
+            first.process(CloseProcessorContexts.order("o-1", TEN + 60_000, TRACED));
           });
       idleClose(context); // decides the 10:00 window
       onStreamThread(CountsAtCommit::committed); // the decision commits; then the owner is gone
-      assertThat(batches(context)).isEmpty();
+      assertThat(CloseProcessorContexts.batches(context)).isEmpty();
 
       CloseWindowsProcessor next = processor(sdk);
       onStreamThread(
           () -> {
             next.init(context); // the committed state: decided, not emitted
-            next.process(order("o-late", TEN + 30 * 60_000));
+            next.process(CloseProcessorContexts.order("o-late", TEN + 30 * 60_000, TRACED));
           });
-      assertThat(batches(context))
+      assertThat(CloseProcessorContexts.batches(context))
           .as("emitted by the next owner without another commit, as decided")
           .singleElement()
           .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(1));
@@ -126,16 +126,18 @@ class TwoStepCloseTest {
   @Test
   void shouldEmitACloseThatARecordDecidedAtOnce() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = contextWithStores();
+      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
             context.setCurrentSystemTimeMs(DAY_LATER);
             processor.init(context);
-            processor.process(order("o-1", TEN + 60_000));
-            processor.process(order("o-2", TEN + 2 * HOUR)); // its event time closes 10:00
+            processor.process(CloseProcessorContexts.order("o-1", TEN + 60_000, TRACED));
+            processor.process(
+                CloseProcessorContexts.order(
+                    "o-2", TEN + 2 * HOUR, TRACED)); // its event time closes 10:00
           });
-      assertThat(batches(context))
+      assertThat(CloseProcessorContexts.batches(context))
           .as("emitted in the same transaction: a re-run closes it at the same record")
           .singleElement()
           .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(1));
@@ -157,41 +159,10 @@ class TwoStepCloseTest {
         });
   }
 
-  private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
-    return context.forwarded().stream()
-        .map(forward -> forward.record().value())
-        .filter(OrderBatch.class::isInstance)
-        .map(OrderBatch.class::cast)
-        .toList();
-  }
-
   private static List<String> lateOrderIds(MockProcessorContext<String, Object> context) {
     return context.forwarded(Names.LATE_ORDERS_SINK).stream()
         .map(forward -> ((Order) forward.record().value()).orderId())
         .toList();
-  }
-
-  private static MockProcessorContext<String, Object> contextWithStores() {
-    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
-    KeyValueStore<?, ?> contributions =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
-                Serdes.Bytes(),
-                Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    KeyValueStore<?, ?> progress =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(Names.WINDOW_PROGRESS_STORE),
-                Serdes.String(),
-                Serdes.Long())
-            .withLoggingDisabled()
-            .build();
-    contributions.init(context.getStateStoreContext(), contributions);
-    progress.init(context.getStateStoreContext(), progress);
-    context.addStateStore(contributions);
-    context.addStateStore(progress);
-    return context;
   }
 
   private static CloseWindowsProcessor processor(OpenTelemetrySdk sdk) {
@@ -211,11 +182,5 @@ class TwoStepCloseTest {
 
   private void onStreamThread(Runnable step) throws Exception {
     streamThread.submit(step).get(10, TimeUnit.SECONDS);
-  }
-
-  private static Record<String, CapturedOrder> order(String id, long eventTimeMs) {
-    Order order =
-        new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
-    return new Record<>("eu", new CapturedOrder(order, TRACED, 0, 0), eventTimeMs);
   }
 }
