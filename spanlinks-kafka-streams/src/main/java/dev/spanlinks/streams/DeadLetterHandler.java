@@ -62,11 +62,11 @@ import org.slf4j.LoggerFactory;
  * RefusedBeforeSendException}, by {@link CheckedWritesProducer}): nothing reached the producer, and
  * under exactly-once the dead letter is written in the same transaction. A refusal the broker
  * answers under exactly-once has already doomed the transaction: it aborts, the stream thread fails
- * with the refusal ({@link #isRefusal}: the runner replaces the thread), the producer has
- * remembered the record ({@link RefusedWrites}), and when the task processes the input again that
- * same record is refused before it is sent, and dead-lettered; everything else is written once. The
- * input position on a dead letter of a refusal the broker answered is the record being processed
- * when the answer came, not always the one whose write it was.
+ * with the refusal ({@link #isRefusal}: {@link RetryingExceptionHandler} replaces the thread), the
+ * producer has remembered the record ({@link RefusedWrites}), and when the task processes the input
+ * again that same record is refused before it is sent, and dead-lettered; everything else is
+ * written once. The input position on a dead letter of a refusal the broker answered is the record
+ * being processed when the answer came, not always the one whose write it was.
  */
 public final class DeadLetterHandler
     implements DeserializationExceptionHandler,

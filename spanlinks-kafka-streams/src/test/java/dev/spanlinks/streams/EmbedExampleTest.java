@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EmbedExampleTest {
   @TempDir Path stateDir;
+
+  /** The example's client, as written there, with the thread-replacing handler (not started). */
+  @Test
+  void shouldBuildTheExamplesClientWithTheRetryingHandler() {
+    BatchConfig config =
+        new BatchConfig(
+            Map.of("application.id", "order-batches", "bootstrap.servers", "localhost:9092"));
+    try (OpenTelemetrySdk otel =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SpanlinksTelemetry.withBatchSupport(
+                        SdkTracerProvider.builder(), config.linksPerSpan())
+                    .build())
+            .build()) {
+      Properties properties = config.streamsProperties(otel);
+      properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+      KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, otel), properties);
+      try {
+        streams.setUncaughtExceptionHandler(new RetryingExceptionHandler());
+        assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
+      } finally {
+        streams.close();
+      }
+    }
+  }
 
   @Test
   void shouldCountDeadLettersWithTheEmbeddersOpenTelemetry() {

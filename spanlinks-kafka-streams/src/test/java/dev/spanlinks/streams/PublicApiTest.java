@@ -35,6 +35,7 @@ class PublicApiTest {
           "dev.spanlinks.streams.DeadLetterHandler",
           "dev.spanlinks.streams.LinkedWindows",
           "dev.spanlinks.streams.RecordReader",
+          "dev.spanlinks.streams.RetryingExceptionHandler",
           "dev.spanlinks.streams.SpansBeforeCommitClientSupplier",
           "dev.spanlinks.streams.model.InvalidOrderException",
           "dev.spanlinks.streams.model.Order",

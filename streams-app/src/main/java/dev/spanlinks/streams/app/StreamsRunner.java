@@ -2,8 +2,7 @@ package dev.spanlinks.streams.app;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchTopology;
-import dev.spanlinks.streams.DeadLetterHandler;
-import dev.spanlinks.streams.trace.SpanExportTimeoutException;
+import dev.spanlinks.streams.RetryingExceptionHandler;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.time.Duration;
@@ -37,16 +36,6 @@ public final class StreamsRunner implements AutoCloseable {
     this.closeTimeout = closeTimeout;
   }
 
-  /** True for a failed close that a new stream thread should retry (see {@link #start}). */
-  static boolean isSpanExportTimeout(Throwable exception) {
-    for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
-      if (cause instanceof SpanExportTimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * Starts the application; it runs on Kafka Streams' threads until {@link #close()}.
    *
@@ -69,25 +58,15 @@ public final class StreamsRunner implements AutoCloseable {
     KafkaStreams streams = new KafkaStreams(BatchTopology.build(config, openTelemetry), properties);
     StreamsRunner runner =
         new StreamsRunner(streams, openTelemetry, Duration.ofMillis(config.closeTimeoutMs()));
+    // A close the exporter did not take in time, and a write the broker refused, get a new
+    // thread (the library's handler, as the README's embed example uses it); anything else stops.
     streams.setUncaughtExceptionHandler(
-        exception -> {
-          if (isSpanExportTimeout(exception)) {
-            // The failed close's transaction is aborted with the thread; a new thread takes the
-            // task and closes the windows again, with the same span ids.
-            log.warn("Replacing the stream thread: a window close will be retried");
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-          }
-          if (DeadLetterHandler.isRefusal(exception)) {
-            // Exactly-once: the broker refused one record and the transaction aborted. A new
-            // thread processes the input again, and the refused record's input goes to the
-            // dead-letter topic before anything is written for it (DeadLetterHandler).
-            log.warn("Replacing the stream thread: a write the broker refused is dead-lettered");
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-          }
-          runner.failure.compareAndSet(null, exception);
-          log.error("Stopping: a stream thread failed", exception);
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        new RetryingExceptionHandler(
+            exception -> {
+              runner.failure.compareAndSet(null, exception);
+              log.error("Stopping: a stream thread failed", exception);
+              return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }));
     streams.setStateListener(
         (newState, oldState) -> {
           if (newState == KafkaStreams.State.ERROR
