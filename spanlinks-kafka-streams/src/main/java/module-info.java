@@ -40,6 +40,8 @@ module dev.spanlinks.streams {
   // Jackson reads and writes the records of the model by reflection.
   opens dev.spanlinks.streams.model to
       com.fasterxml.jackson.databind;
+  opens dev.spanlinks.streams to
+      com.fasterxml.jackson.databind;
 
   // OTEL_TRACES_SAMPLER=spanlinks_linked; META-INF/services names it for class-path users.
   provides io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider with

@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
@@ -11,8 +10,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * The edge of the orders topology, before anything is written for an order (the repartition by key
  * comes after it): holds each order to the {@link WriteLimits}, and refuses one that has no event
  * time (a negative record timestamp and no createdAt: {@link OrderTimestampExtractor}). A refused
- * order throws {@link dev.spanlinks.streams.model.InvalidOrderException}, and the processing
- * exception handler dead-letters it. Stateless.
+ * order throws {@link dev.spanlinks.streams.InvalidRecordException}, and the processing exception
+ * handler dead-letters it. Stateless.
  */
 final class AdmitOrderProcessor extends ContextualFixedKeyProcessor<String, Order, Order> {
   private final WriteLimits limits;
@@ -26,7 +25,7 @@ final class AdmitOrderProcessor extends ContextualFixedKeyProcessor<String, Orde
     Header negative =
         record.headers().lastHeader(OrderTimestampExtractor.NEGATIVE_TIMESTAMP_HEADER);
     if (negative != null) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the record timestamp is negative ("
               + new String(negative.value(), StandardCharsets.UTF_8)
               + ") and the order has no createdAt: no event time");

@@ -1,9 +1,6 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
-import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.model.internals.InputFormat;
 import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.SeenOrderIds;
@@ -89,13 +86,13 @@ final class BatchAccumulator implements AutoCloseable {
    * links; only its amount is left out, and counted.
    */
   private void addToTotal(Contribution contribution) {
-    if (contribution.currency().equals(InputFormat.NO_SUM)) {
+    if (contribution.currency().equals(CapturedRecord.NO_SUM)) {
       return; // a record of a format with no summed field: the batch has no totals
     }
     BigDecimal amount;
     try {
       amount = OrderJson.monetaryAmount(contribution.amount());
-    } catch (InvalidOrderException e) {
+    } catch (InvalidRecordException e) {
       unsummed++;
       return;
     }
@@ -112,8 +109,8 @@ final class BatchAccumulator implements AutoCloseable {
     return spans.finish(orders, unlinked, duplicates);
   }
 
-  OrderBatch toOrderBatch(SpanContext batchSpan) {
-    return new OrderBatch(
+  LinkedBatch toLinkedBatch(SpanContext batchSpan) {
+    return new LinkedBatch(
         batchKey,
         Instant.ofEpochMilli(windowStartMs),
         Instant.ofEpochMilli(windowEndMs),

@@ -85,9 +85,10 @@ public final class BatchTopology {
     }
     orders.process(
         () ->
-            new CaptureOrderProcessor(
+            new CaptureRecordProcessor<>(
+                BatchTopology::read,
+                null, // admitted above
                 openTelemetry.getPropagators().getTextMapPropagator(),
-                Long.MAX_VALUE, // admitted above
                 config.repartitionByKey()),
         Named.as(Names.CAPTURE_ORDER));
 
@@ -104,7 +105,7 @@ public final class BatchTopology {
         Names.ORDER_BATCHES_SINK,
         config.batchesTopic(),
         new StringSerializer(),
-        OrderSerdes.orderBatchSerializer(),
+        OrderSerdes.linkedBatchSerializer(),
         Names.CLOSE_WINDOWS);
     topology.addSink(
         Names.LATE_ORDERS_SINK,
@@ -113,5 +114,20 @@ public final class BatchTopology {
         OrderSerdes.orderSerializer(),
         Names.CLOSE_WINDOWS);
     return topology;
+  }
+
+  /**
+   * An order as the close step sees it: its record timestamp is its event time already ({@link
+   * OrderTimestampExtractor}), and a format without ids or sums leaves them out.
+   */
+  private static BatchedRecord read(String batchKey, Order order, long timestamp) {
+    boolean summed = !order.currency().equals(InputFormat.NO_SUM);
+    return new BatchedRecord(
+        order.orderId().equals(InputFormat.NO_ID) ? null : order.orderId(),
+        batchKey,
+        null,
+        summed ? order.currency() : null,
+        summed ? order.amount() : null,
+        order.linkAttributes());
   }
 }

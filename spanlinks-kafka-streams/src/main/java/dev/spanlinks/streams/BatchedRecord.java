@@ -9,7 +9,8 @@ import java.util.Objects;
  * What spanlinks needs of one record of any type to batch it ({@link RecordReader}).
  *
  * @param id identifies the record across redeliveries: a redelivered record counts once; never
- *     blank
+ *     blank, at most 256 characters; null when records carry no id of their own: the record's input
+ *     position ({@code partition@offset}) is then its id, the same on every redelivery
  * @param batchKey the batch the record belongs to, with its event-time window; never blank
  * @param eventTime the record's event time; null: the record timestamp
  * @param sumKey the key of the batch total that {@code sum} adds to; null: the record adds to no
@@ -41,7 +42,6 @@ public record BatchedRecord(
   }
 
   public BatchedRecord {
-    Objects.requireNonNull(id, "id");
     Objects.requireNonNull(linkAttributes, "linkAttributes");
     Objects.requireNonNull(batchKey, "batchKey");
     if ((sumKey == null) != (sum == null)) {

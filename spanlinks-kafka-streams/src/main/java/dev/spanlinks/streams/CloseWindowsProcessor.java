@@ -1,8 +1,6 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.OpenBlocks;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
@@ -27,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -71,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * <p>A batch is forwarded with a brand-new record, never the record that triggered the close: its
  * headers carry only the batch span's context, and the batch span has no parent.
  */
-final class CloseWindowsProcessor implements Processor<String, CapturedOrder, String, Object> {
+final class CloseWindowsProcessor implements Processor<String, CapturedRecord, Object, Object> {
   private static final Logger log = LoggerFactory.getLogger(CloseWindowsProcessor.class);
   private static final RateLimitedWarning LATE_ORDER =
       new RateLimitedWarning(
@@ -101,8 +98,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private final BatchTracer tracer;
   private final TextMapPropagator propagator;
   private final SpanlinksMetrics metrics;
+  private final LinkNames names;
 
-  private ProcessorContext<String, Object> context;
+  private ProcessorContext<Object, Object> context;
   private KeyValueStore<Bytes, byte[]> contributions;
   private KeyValueStore<String, Long> progress;
 
@@ -140,7 +138,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   private long lastStreamTimeAdvanceWallMs;
   private long lastRecordWallMs;
   private int idsPartition;
-  private final boolean namedChildren;
+  private final Children children;
 
   /**
    * Batches were emitted whose spans the exporter may still be sending. Batches are readable once
@@ -161,16 +159,28 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
 
   /** For the orders topology: batches and late orders go to their sinks by name. */
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
-    this(config, openTelemetry, true);
+    this(
+        config,
+        openTelemetry,
+        LinkNames.DEFAULT,
+        new Children(Names.ORDER_BATCHES_SINK, Names.LATE_ORDERS_SINK));
   }
 
   /**
-   * @param namedChildren true: batches to {@value Names#ORDER_BATCHES_SINK}, late orders to {@value
-   *     Names#LATE_ORDERS_SINK}; false: both to every child (a DSL {@code process} node, whose
-   *     children {@link LinkedWindows} splits by type)
+   * Where batches and late records go: to two children by name, or (null) to every child, batches
+   * wrapped in {@link EmittedBatch} (a DSL {@code process} node, whose children {@link
+   * LinkedWindows} splits by that type).
    */
-  CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry, boolean namedChildren) {
-    this.namedChildren = namedChildren;
+  record Children(String batches, String late) {}
+
+  /**
+   * @param names the stores' names, and the batch ids' namespace
+   * @param children where batches and late records go; null: every child, see {@link Children}
+   */
+  CloseWindowsProcessor(
+      BatchConfig config, OpenTelemetry openTelemetry, LinkNames names, Children children) {
+    this.children = children;
+    this.names = names;
     this.config = config;
     this.windows = new BatchWindows(config.windowSizeMs(), config.windowGraceMs());
     MessagingConventions conventions = MessagingConventions.of(openTelemetry);
@@ -182,7 +192,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
                 config.ordersTopic(),
                 config.linksPerSpan(),
                 config.reverseLinks(),
-                config.batchIdsNamespace(),
+                names.batchIdsNamespace(config.batchIdsNamespace()),
                 config.linkAttributes(),
                 config.repartitionByKey(),
                 config.traceMaxBytes(),
@@ -199,10 +209,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   }
 
   @Override
-  public void init(ProcessorContext<String, Object> context) {
+  public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
-    this.contributions = context.getStateStore(Names.CONTRIBUTIONS_STORE);
-    this.progress = context.getStateStore(Names.WINDOW_PROGRESS_STORE);
+    this.contributions = context.getStateStore(names.contributionsStore());
+    this.progress = context.getStateStore(names.progressStore());
     Long stored = progress.get(CLOSED_THROUGH);
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
     Long storedBlockId = progress.get(NEXT_BLOCK_ID);
@@ -230,7 +240,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   }
 
   @Override
-  public void process(Record<String, CapturedOrder> record) {
+  public void process(Record<String, CapturedRecord> record) {
     checkPending();
     long wallClockMs = context.currentSystemTimeMs();
     lastRecordWallMs = wallClockMs;
@@ -295,21 +305,21 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     return Math.min(streamTimeMs, wallClockMs);
   }
 
-  private void store(Record<String, CapturedOrder> record) {
-    CapturedOrder captured = record.value();
+  private void store(Record<String, CapturedRecord> record) {
+    CapturedRecord captured = record.value();
     ContributionStore.BatchWindow batch =
         new ContributionStore.BatchWindow(windows.startOf(record.timestamp()), record.key());
     Contribution contribution =
         new Contribution(
-            captured.order().orderId(),
+            captured.id(),
             record.timestamp(),
             captured.partition(),
             captured.offset(),
-            captured.order().amount(),
-            captured.order().currency(),
+            captured.sum(),
+            captured.sumKey(),
             captured.spanContext(),
             0,
-            captured.order().linkAttributes());
+            captured.linkAttributes());
     KeyValue<Bytes, byte[]> block =
         openBlocks.append(
             batch, ContributionStore.encodeEntry(contribution, batch.windowStartMs()));
@@ -333,11 +343,11 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
-  private void routeLate(Record<String, CapturedOrder> record) {
-    CapturedOrder late = record.value();
+  private void routeLate(Record<String, CapturedRecord> record) {
+    CapturedRecord late = record.value();
     LATE_ORDER.warn(config.ordersTopic(), late.partition(), late.offset(), closedThrough);
     metrics.late();
-    forward(record.withValue(late.order()), Names.LATE_ORDERS_SINK);
+    forward(late.late(), children == null ? null : children.late());
   }
 
   /**
@@ -489,10 +499,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
     }
   }
 
-  private void forward(Record<String, ?> record, String child) {
-    @SuppressWarnings("unchecked") // Object is the output type: an OrderBatch or a late Order
-    Record<String, Object> output = (Record<String, Object>) record;
-    if (namedChildren) {
+  private void forward(Record<?, ?> record, String child) {
+    @SuppressWarnings("unchecked") // Object is the output type: a batch or a late record
+    Record<Object, Object> output = (Record<Object, Object>) record;
+    if (child != null) {
       context.forward(output, child);
     } else {
       context.forward(output);
@@ -506,11 +516,14 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
    * close on every restart. The batch key's length is bounded at the edge, so nothing else can
    * grow.
    */
-  private OrderBatch withinRecordLimit(BatchAccumulator batch, OrderBatch value) {
+  /** Room for a serializer that names the batch's fields at more length than its JSON does. */
+  private static final int FIELD_NAMES_MARGIN = 256;
+
+  private LinkedBatch withinRecordLimit(BatchAccumulator batch, LinkedBatch value) {
     long headroom = config.recordMaxBytes() - WriteLimits.RECORD_OVERHEAD_BYTES - 256L;
-    long keyBytes = WriteLimits.utf8Length(value.batchKey());
+    long keyBytes = WriteLimits.utf8Length(value.key());
     if (batch.jsonBytesBound() + keyBytes <= headroom
-        || OrderJson.toJson(value).length + keyBytes <= headroom) {
+        || LinkedBatchJson.write(value).length + FIELD_NAMES_MARGIN + keyBytes <= headroom) {
       return value;
     }
     metrics.totalsOmitted();
@@ -518,24 +531,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
         "Left the totals out of a batch record: with them it would pass the record limit ({})."
             + " batchKey=[{}] windowStart=[{}] totals=[{}]",
         BatchConfig.RECORD_MAX_BYTES_CONFIG,
-        value.batchKey().length() > 80
-            ? value.batchKey().substring(0, 80) + "..."
-            : value.batchKey(),
+        value.key().length() > 80 ? value.key().substring(0, 80) + "..." : value.key(),
         value.windowStart(),
-        value.totals().size());
-    return new OrderBatch(
-        value.batchKey(),
-        value.windowStart(),
-        value.windowEnd(),
-        value.orderCount(),
-        value.linkedCount(),
-        value.unlinkedCount(),
-        value.duplicateCount(),
-        value.linkChunkCount(),
-        new TreeMap<>(),
-        value.traceId(),
-        value.spanId(),
-        value.partition());
+        value.sums().size());
+    return value.withoutSums();
   }
 
   private void emit(BatchAccumulator batch) {
@@ -550,13 +549,17 @@ final class CloseWindowsProcessor implements Processor<String, CapturedOrder, St
   @SuppressWarnings("try") // the scope makes the batch span current for the forward
   private void forwardBatch(BatchAccumulator batch) {
     Span batchSpan = batch.finishSpans();
-    OrderBatch value = withinRecordLimit(batch, batch.toOrderBatch(batchSpan.getSpanContext()));
+    LinkedBatch value = withinRecordLimit(batch, batch.toLinkedBatch(batchSpan.getSpanContext()));
     Headers headers = new RecordHeaders();
     try (Scope ignored = batchSpan.makeCurrent()) {
       propagator.inject(Context.current(), headers, KafkaHeadersSetter.INSTANCE);
       forward(
-          new Record<String, Object>(batch.batchKey(), value, batch.timestampMs(), headers),
-          Names.ORDER_BATCHES_SINK);
+          new Record<Object, Object>(
+              batch.batchKey(),
+              children == null ? new EmittedBatch(value) : value,
+              batch.timestampMs(),
+              headers),
+          children == null ? null : children.batches());
     } finally {
       batchSpan.end();
     }

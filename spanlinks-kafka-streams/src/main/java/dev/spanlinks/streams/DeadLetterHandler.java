@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import dev.spanlinks.streams.trace.internals.SpanlinksMetrics;
 import io.opentelemetry.api.OpenTelemetry;
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * order from the far future) becomes the time of dead-lettering, and one behind what the brokers
  * keep the oldest they take; a record too large keeps its reason headers and as much of its value
  * (then key) as fits, and header {@value #HEADER_TRUNCATED} says what was cut. An {@link
- * InvalidOrderException} is ordinary bad input: a rate-limited warning; anything else is logged
+ * InvalidRecordException} is ordinary bad input: a rate-limited warning; anything else is logged
  * with its stack trace (rate-limited too), and the dead letter carries the stack trace.
  *
  * <p>A write refused because of the record itself (too large, a timestamp out of the broker's
@@ -322,7 +321,7 @@ public final class DeadLetterHandler
       long timestamp,
       ErrorHandlerContext context,
       Exception exception) {
-    boolean badInput = exception instanceof InvalidOrderException;
+    boolean badInput = exception instanceof InvalidRecordException;
     metrics.deadLettered();
     if (badInput) {
       INVALID_ORDER.warn(context.topic(), context.partition(), context.offset(), reason(exception));

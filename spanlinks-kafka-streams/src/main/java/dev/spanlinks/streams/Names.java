@@ -14,9 +14,6 @@ final class Names {
   static final String ORDERS_SOURCE = "orders-source";
   static final String CAPTURE_ORDER = "capture-order";
 
-  /** {@link LinkedWindows}: reads a record of the user's type with their {@link RecordReader}. */
-  static final String READ_RECORD = "read-record";
-
   /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
   static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
 

@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.Order;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;
@@ -21,10 +20,10 @@ record SourcePosition(int partition, long offset) {
   static final String OFFSET_HEADER = "spanlinks.source.offset";
 
   /** The processor that writes the headers, before the repartition. */
-  static FixedKeyProcessor<String, Order, Order> marker() {
+  static <K, V> FixedKeyProcessor<K, V, V> marker() {
     return new ContextualFixedKeyProcessor<>() {
       @Override
-      public void process(FixedKeyRecord<String, Order> record) {
+      public void process(FixedKeyRecord<K, V> record) {
         // Records in process() always come from a topic, so the metadata is always present.
         RecordMetadata source = context().recordMetadata().orElseThrow();
         Headers headers = withoutPosition(record.headers());
@@ -51,6 +50,11 @@ record SourcePosition(int partition, long offset) {
         new SourcePosition(
             ByteBuffer.wrap(partition.value()).getInt(),
             ByteBuffer.wrap(offset.value()).getLong()));
+  }
+
+  /** The id of a record that has none of its own: where it was read from, which never changes. */
+  String id() {
+    return partition + "@" + offset;
   }
 
   /** A copy of the headers without the position headers. */

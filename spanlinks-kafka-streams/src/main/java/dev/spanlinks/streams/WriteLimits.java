@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -68,13 +67,13 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
   /**
    * Takes an input record in, or refuses it with the reason.
    *
-   * @throws InvalidOrderException when its batch key is too long, its event time too far from the
+   * @throws InvalidRecordException when its batch key is too long, its event time too far from the
    *     wall clock, or its headers leave no room for its late or repartitioned copy
    */
   void admit(String batchKey, long eventTimeMs, Headers headers, long wallClockMs) {
     int keyBytes = utf8Length(batchKey);
     if (keyBytes > batchKeyMaxBytes) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the batch key is "
               + keyBytes
               + " bytes of UTF-8, more than "
@@ -84,11 +83,11 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
               + ")");
     }
     if (eventTimeMs > wallClockMs && eventTimeMs - wallClockMs > maxFutureMs) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "event time is more than " + maxFutureMs + " ms ahead of the clock");
     }
     if (eventTimeMs < wallClockMs && wallClockMs - eventTimeMs > maxPastMs) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "event time is more than "
               + maxPastMs
               + " ms behind the clock, older than the brokers take (message.timestamp.before.max.ms)");
@@ -100,7 +99,7 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
             + headerBytes(headers)
             + ADDED_HEADERS_MAX_BYTES;
     if (largestCopy > recordMaxBytes) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the record's headers take "
               + headerBytes(headers)
               + " bytes: its late or repartitioned copy would pass the "

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchedRecord;
+import dev.spanlinks.streams.LinkedBatch;
 import dev.spanlinks.streams.LinkedWindows;
-import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -89,13 +89,12 @@ class LinkAttributeLimitsTest {
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build()) {
       StreamsBuilder builder = new StreamsBuilder();
-      LinkedWindows.Streams linked =
-          LinkedWindows.link(
-              builder.stream("items", Consumed.with(Serdes.String(), Serdes.String())),
-              LinkAttributeLimitsTest::read,
-              CONFIG,
-              otel);
-      linked.batches().to("item-batches", Produced.with(Serdes.String(), serde()));
+      LinkedWindows.Linked<String, String> linked =
+          LinkedWindows.builder(otel)
+              .link(
+                  builder.stream("items", Consumed.with(Serdes.String(), Serdes.String())),
+                  LinkAttributeLimitsTest::read);
+      linked.batches().to("item-batches", Produced.with(Serdes.String(), LinkedBatch.jsonSerde()));
       Properties properties = CONFIG.streamsProperties(otel);
       properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
       properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
@@ -143,11 +142,5 @@ class LinkAttributeLimitsTest {
     headers.add(
         "traceparent", String.format("00-%032x-%016x-01", n, n).getBytes(StandardCharsets.UTF_8));
     in.pipeInput(new TestRecord<>("k", value, headers, at));
-  }
-
-  private static org.apache.kafka.common.serialization.Serde<dev.spanlinks.streams.model.OrderBatch>
-      serde() {
-    return Serdes.serdeFrom(
-        OrderSerdes.orderBatchSerializer(), OrderSerdes.orderBatchDeserializer());
   }
 }

@@ -2,6 +2,7 @@ package dev.spanlinks.streams;
 
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -20,8 +21,8 @@ import org.apache.kafka.streams.state.Stores;
 final class CloseProcessorContexts {
   private CloseProcessorContexts() {}
 
-  static MockProcessorContext<String, Object> withEmptyStores() {
-    MockProcessorContext<String, Object> context = new MockProcessorContext<>();
+  static MockProcessorContext<Object, Object> withEmptyStores() {
+    MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
     KeyValueStore<?, ?> contributions =
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(Names.CONTRIBUTIONS_STORE),
@@ -44,17 +45,23 @@ final class CloseProcessorContexts {
   }
 
   /** An order of batch key {@code eu} at {@code eventTimeMs}, as capture-order hands it on. */
-  static Record<String, CapturedOrder> order(String id, long eventTimeMs, SpanContext context) {
+  static Record<String, CapturedRecord> order(String id, long eventTimeMs, SpanContext context) {
     Order order =
         new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
-    return new Record<>("eu", new CapturedOrder(order, context, 0, 0), eventTimeMs);
+    Record<String, Order> late = new Record<>("eu", order, eventTimeMs);
+    return new Record<>(
+        "eu",
+        new CapturedRecord(id, "EUR", BigDecimal.ONE, Attributes.empty(), context, 0, 0, late),
+        eventTimeMs);
   }
 
-  static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
+  /** The batches forwarded, as the orders topology writes them. */
+  static List<OrderBatch> batches(MockProcessorContext<Object, Object> context) {
     return context.forwarded().stream()
         .map(forward -> forward.record().value())
-        .filter(OrderBatch.class::isInstance)
-        .map(OrderBatch.class::cast)
+        .filter(LinkedBatch.class::isInstance)
+        .map(LinkedBatch.class::cast)
+        .map(OrderBatch::of)
         .toList();
   }
 }

@@ -2,7 +2,6 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.trace.internals.GatedSpanExporter;
 import dev.spanlinks.streams.trace.internals.SpansBeforeCommit;
 import io.opentelemetry.api.trace.SpanContext;
@@ -46,7 +45,7 @@ class CommitOnceExportedTest {
   @Test
   void shouldAskForACommitOnlyOnceTheClosedBatchesSpansAreExported() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+      MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
 
       onStreamThread(
@@ -61,7 +60,7 @@ class CommitOnceExportedTest {
           });
       assertThat(context.forwarded())
           .as("the batch is emitted while the exporter still holds its spans")
-          .anyMatch(forward -> forward.record().value() instanceof OrderBatch);
+          .anyMatch(forward -> forward.record().value() instanceof LinkedBatch);
       assertThat(exporter.exportedNames()).isEmpty();
       assertThat(context.committed()).as("no commit while the spans are not out").isFalse();
 
@@ -87,7 +86,7 @@ class CommitOnceExportedTest {
   @Test
   void shouldAskForTheCommitFromAShortCheckWhenNoRecordComesAfterTheClose() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+      MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {

@@ -2,7 +2,6 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -38,7 +37,7 @@ class DeadLetterHandlerTest {
     DeadLetterHandler handler = handler("spanlinks-dlt-read");
     for (Exception failure :
         List.of(
-            new InvalidOrderException("bad"),
+            new InvalidRecordException("bad"),
             new ArithmeticException("BigInteger would overflow supported range"),
             new IllegalStateException("a reader's bug"),
             new NullPointerException())) {
@@ -60,7 +59,7 @@ class DeadLetterHandlerTest {
     ErrorHandlerContext fromInput = context("orders", 3);
     assertThat(handler.handleError(fromInput, record, new ArithmeticException("overflow")).result())
         .isEqualTo(ProcessingExceptionHandler.Result.RESUME);
-    assertThat(handler.handleError(fromInput, record, new InvalidOrderException("bad")).result())
+    assertThat(handler.handleError(fromInput, record, new InvalidRecordException("bad")).result())
         .isEqualTo(ProcessingExceptionHandler.Result.RESUME);
     assertThat(
             handler

@@ -2,11 +2,9 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.SpanContext;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +29,7 @@ class TaskReviveTest {
                 Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "revive", "bootstrap.servers", "x:1")),
             OpenTelemetry.noop());
 
-    MockProcessorContext<String, Object> beforeCrash = contextWithFreshStores();
+    MockProcessorContext<Object, Object> beforeCrash = contextWithFreshStores();
     processor.init(beforeCrash);
     processor.process(order("o-1", "2026-01-15T10:30:00Z"));
     processor.process(order("o-2", "2026-01-15T11:06:00Z"));
@@ -39,7 +37,7 @@ class TaskReviveTest {
 
     // Revived: the last commit came before both orders, so the restored stores are empty, and
     // the two orders are processed again.
-    MockProcessorContext<String, Object> revived = contextWithFreshStores();
+    MockProcessorContext<Object, Object> revived = contextWithFreshStores();
     processor.init(revived);
     processor.process(order("o-1", "2026-01-15T10:30:00Z"));
     assertThat(revived.forwarded()).as("o-1 is on time again, not late").isEmpty();
@@ -52,20 +50,18 @@ class TaskReviveTest {
   }
 
   /** The task's stores as the last commit left them: empty. In memory, as for any unit test. */
-  private static MockProcessorContext<String, Object> contextWithFreshStores() {
-    MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+  private static MockProcessorContext<Object, Object> contextWithFreshStores() {
+    MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
     context.setCurrentSystemTimeMs(WALL.toEpochMilli());
     return context;
   }
 
-  private static Record<String, CapturedOrder> order(String orderId, String createdAt) {
-    Instant time = Instant.parse(createdAt);
-    Order order = new Order(orderId, null, null, BigDecimal.ONE, "EUR", time);
-    return new Record<>(
-        "eu", new CapturedOrder(order, SpanContext.getInvalid(), 0, 0), time.toEpochMilli());
+  private static Record<String, CapturedRecord> order(String orderId, String createdAt) {
+    return CloseProcessorContexts.order(
+        orderId, Instant.parse(createdAt).toEpochMilli(), SpanContext.getInvalid());
   }
 
-  private static List<OrderBatch> batches(MockProcessorContext<String, Object> context) {
+  private static List<OrderBatch> batches(MockProcessorContext<Object, Object> context) {
     return CloseProcessorContexts.batches(context);
   }
 }

@@ -59,7 +59,7 @@ class TwoStepCloseTest {
   void shouldEmitADecidedWindowOnlyOnceTheDecisionCommittedAndRouteLaterOrdersLate()
       throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+      MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
@@ -97,7 +97,7 @@ class TwoStepCloseTest {
   @Test
   void shouldEmitWhatACutOffCloseDecidedWhenTheTaskIsOwnedAgain() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+      MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor first = processor(sdk);
       onStreamThread(
           () -> {
@@ -126,7 +126,7 @@ class TwoStepCloseTest {
   @Test
   void shouldEmitACloseThatARecordDecidedAtOnce() throws Exception {
     try (OpenTelemetrySdk sdk = exporter.sdk()) {
-      MockProcessorContext<String, Object> context = CloseProcessorContexts.withEmptyStores();
+      MockProcessorContext<Object, Object> context = CloseProcessorContexts.withEmptyStores();
       CloseWindowsProcessor processor = processor(sdk);
       onStreamThread(
           () -> {
@@ -145,7 +145,7 @@ class TwoStepCloseTest {
   }
 
   /** Lets the wall clock pass the idle time with no record, then runs the close check. */
-  private void idleClose(MockProcessorContext<String, Object> context) throws Exception {
+  private void idleClose(MockProcessorContext<Object, Object> context) throws Exception {
     MockProcessorContext.CapturedPunctuator check =
         context.scheduledPunctuators().stream()
             .filter(p -> p.getInterval().equals(Duration.ofSeconds(1)))
@@ -159,7 +159,7 @@ class TwoStepCloseTest {
         });
   }
 
-  private static List<String> lateOrderIds(MockProcessorContext<String, Object> context) {
+  private static List<String> lateOrderIds(MockProcessorContext<Object, Object> context) {
     return context.forwarded(Names.LATE_ORDERS_SINK).stream()
         .map(forward -> ((Order) forward.record().value()).orderId())
         .toList();

@@ -4,7 +4,6 @@ import static dev.spanlinks.streams.TestOrder.traced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
 import dev.spanlinks.streams.model.internals.OrderJson;
@@ -63,7 +62,7 @@ class WriteLimitsTest {
     RecordHeaders none = new RecordHeaders();
     DEFAULTS.admit("k".repeat(1024), now + 3_600_000, none, now);
     assertThatThrownBy(() -> DEFAULTS.admit("k".repeat(1025), now, none, now))
-        .isInstanceOf(InvalidOrderException.class)
+        .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining("1025 bytes");
     assertThatThrownBy(() -> DEFAULTS.admit("\u00e9".repeat(513), now, none, now))
         .hasMessageContaining("1026 bytes");

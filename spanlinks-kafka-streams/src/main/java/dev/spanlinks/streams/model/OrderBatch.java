@@ -1,5 +1,6 @@
 package dev.spanlinks.streams.model;
 
+import dev.spanlinks.streams.LinkedBatch;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collections;
@@ -30,6 +31,23 @@ public record OrderBatch(
     String traceId,
     String spanId,
     int partition) {
+
+  /** The output record of a batch of orders: a {@link LinkedBatch} under the orders' names. */
+  public static OrderBatch of(LinkedBatch batch) {
+    return new OrderBatch(
+        batch.key(),
+        batch.windowStart(),
+        batch.windowEnd(),
+        batch.recordCount(),
+        batch.linkedCount(),
+        batch.unlinkedCount(),
+        batch.duplicateCount(),
+        batch.linkChunkCount(),
+        batch.sums(),
+        batch.traceId(),
+        batch.spanId(),
+        batch.partition());
+  }
 
   public OrderBatch {
     Objects.requireNonNull(batchKey, "batchKey");

@@ -1,5 +1,7 @@
 package dev.spanlinks.streams.model;
 
+import dev.spanlinks.streams.InvalidRecordException;
+import dev.spanlinks.streams.LinkedBatch;
 import dev.spanlinks.streams.model.internals.OrderJson;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -9,8 +11,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Serde factories for the JSON records spanlinks reads and writes.
  *
  * <p>The order reader is strict: anything that is not a valid order throws {@link
- * InvalidOrderException} with a reason, so the record goes to the dead-letter topic instead of into
- * a batch. Unknown fields are ignored, so producers can add fields without breaking us.
+ * InvalidRecordException} with a reason, so the record goes to the dead-letter topic instead of
+ * into a batch. Unknown fields are ignored, so producers can add fields without breaking us.
  */
 public final class OrderSerdes {
   private OrderSerdes() {}
@@ -19,11 +21,11 @@ public final class OrderSerdes {
   public static Deserializer<String> batchKeyDeserializer() {
     return (topic, data) -> {
       if (data == null) {
-        throw new InvalidOrderException("key (batch key) is null");
+        throw new InvalidRecordException("key (batch key) is null");
       }
       String key = new String(data, StandardCharsets.UTF_8);
       if (key.isBlank()) {
-        throw new InvalidOrderException("key (batch key) is empty");
+        throw new InvalidRecordException("key (batch key) is empty");
       }
       return key;
     };
@@ -33,7 +35,8 @@ public final class OrderSerdes {
    * Reads and validates an order: a JSON object with a non-empty {@code orderId}, a non-negative
    * {@code amount} and a three-letter {@code currency}.
    *
-   * @throws InvalidOrderException (from {@code deserialize}) naming the first rule the value breaks
+   * @throws InvalidRecordException (from {@code deserialize}) naming the first rule the value
+   *     breaks
    */
   public static Deserializer<Order> orderDeserializer() {
     return (topic, data) -> OrderJson.parseOrder(data);
@@ -47,6 +50,11 @@ public final class OrderSerdes {
   /** Writes a closed batch as JSON, as spanlinks does to its batches topic. */
   public static Serializer<OrderBatch> orderBatchSerializer() {
     return (topic, batch) -> OrderJson.toJson(batch);
+  }
+
+  /** Writes a {@link LinkedBatch} as the batch JSON of {@link #orderBatchSerializer()}. */
+  public static Serializer<LinkedBatch> linkedBatchSerializer() {
+    return (topic, batch) -> OrderJson.toJson(OrderBatch.of(batch));
   }
 
   /** Reads a batch from the batches topic. */

@@ -3,6 +3,7 @@ package dev.spanlinks.streams.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spanlinks.streams.InvalidRecordException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -69,7 +70,7 @@ class OrderSerdesTest {
       })
   void shouldRejectInvalidOrderWithReason(String json, String reason) {
     assertThatThrownBy(() -> parse(json))
-        .isInstanceOf(InvalidOrderException.class)
+        .isInstanceOf(InvalidRecordException.class)
         .hasMessageStartingWith(reason);
   }
 

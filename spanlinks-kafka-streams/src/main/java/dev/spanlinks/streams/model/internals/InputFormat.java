@@ -2,7 +2,7 @@ package dev.spanlinks.streams.model.internals;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.InvalidRecordException;
 import dev.spanlinks.streams.model.Order;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -99,7 +99,7 @@ public final class InputFormat {
   }
 
   /**
-   * Reads a record value as this format says; invalid values throw {@link InvalidOrderException}.
+   * Reads a record value as this format says; invalid values throw {@link InvalidRecordException}.
    */
   public Deserializer<Order> valueDeserializer() {
     return switch (kind) {
@@ -125,7 +125,7 @@ public final class InputFormat {
       JsonNode node = root.at(sumPointer);
       if (!node.isMissingNode() && !node.isNull()) {
         if (!node.isNumber()) {
-          throw new InvalidOrderException("the summed field " + sumPointer + " is not a number");
+          throw new InvalidRecordException("the summed field " + sumPointer + " is not a number");
         }
         sum = OrderJson.monetaryAmount(node.decimalValue());
       }
@@ -143,14 +143,14 @@ public final class InputFormat {
     } else if (node.isIntegralNumber()) {
       text = node.asText();
     } else {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the " + what + " at " + pointer + " is missing or not a string or integer");
     }
     if (text.isBlank()) {
-      throw new InvalidOrderException("the " + what + " at " + pointer + " is empty");
+      throw new InvalidRecordException("the " + what + " at " + pointer + " is empty");
     }
     if (text.length() > OrderJson.MAX_ID_LENGTH) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the "
               + what
               + " at "
@@ -178,11 +178,11 @@ public final class InputFormat {
       try {
         instant = OffsetDateTime.parse(node.textValue()).toInstant();
       } catch (DateTimeParseException e) {
-        throw new InvalidOrderException(
+        throw new InvalidRecordException(
             "the event time at " + eventTimePointer + " is not an ISO-8601 instant");
       }
     } else {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "the event time at " + eventTimePointer + " is not epoch milliseconds or a string");
     }
     return OrderJson.kafkaTimestamp(instant, "the event time at " + eventTimePointer);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.InvalidRecordException;
 import dev.spanlinks.streams.model.Order;
 import dev.spanlinks.streams.model.OrderBatch;
 import java.io.IOException;
@@ -25,8 +25,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * dev.spanlinks.streams.model.OrderSerdes}) and the input formats both read through here.
  *
  * <p>The order reader is strict: anything that is not a valid order throws {@link
- * InvalidOrderException} with a reason, so the record goes to the dead-letter topic instead of into
- * a batch. Unknown fields are ignored, so producers can add fields without breaking us.
+ * InvalidRecordException} with a reason, so the record goes to the dead-letter topic instead of
+ * into a batch. Unknown fields are ignored, so producers can add fields without breaking us.
  */
 public final class OrderJson {
   /** The longest order id (and record id) spanlinks keeps. */
@@ -61,7 +61,7 @@ public final class OrderJson {
   /**
    * Parses one order value.
    *
-   * @throws InvalidOrderException naming the first rule the value breaks
+   * @throws InvalidRecordException naming the first rule the value breaks
    */
   public static Order parseOrder(byte[] data) {
     JsonNode root = readObject(data);
@@ -77,24 +77,24 @@ public final class OrderJson {
   /**
    * Reads a value that must be one JSON object.
    *
-   * @throws InvalidOrderException for a tombstone, invalid JSON, trailing data, a number out of any
-   *     range, or JSON that is not an object
+   * @throws InvalidRecordException for a tombstone, invalid JSON, trailing data, a number out of
+   *     any range, or JSON that is not an object
    */
   static JsonNode readObject(byte[] data) {
     if (data == null) {
-      throw new InvalidOrderException("value is null (tombstone)");
+      throw new InvalidRecordException("value is null (tombstone)");
     }
     JsonNode root;
     try {
       root = MAPPER.readTree(data);
     } catch (IOException e) {
-      throw new InvalidOrderException("value is not valid JSON");
+      throw new InvalidRecordException("value is not valid JSON");
     } catch (NumberFormatException | ArithmeticException e) {
       // Valid JSON, but a number no BigDecimal can hold (1e9999999999: its exponent is past int).
-      throw new InvalidOrderException("value holds a number out of any representable range");
+      throw new InvalidRecordException("value holds a number out of any representable range");
     }
     if (root == null || !root.isObject()) {
-      throw new InvalidOrderException("value is not a JSON object");
+      throw new InvalidRecordException("value is not a JSON object");
     }
     return root;
   }
@@ -125,13 +125,13 @@ public final class OrderJson {
   private static String requiredId(JsonNode root, String field) {
     JsonNode node = root.get(field);
     if (node == null || node.isNull()) {
-      throw new InvalidOrderException(field + " is missing");
+      throw new InvalidRecordException(field + " is missing");
     }
     if (!node.isTextual() || node.textValue().isBlank()) {
-      throw new InvalidOrderException(field + " must be a non-empty string");
+      throw new InvalidRecordException(field + " must be a non-empty string");
     }
     if (node.textValue().length() > MAX_ID_LENGTH) {
-      throw new InvalidOrderException(field + " is longer than " + MAX_ID_LENGTH + " characters");
+      throw new InvalidRecordException(field + " is longer than " + MAX_ID_LENGTH + " characters");
     }
     return node.textValue();
   }
@@ -142,7 +142,7 @@ public final class OrderJson {
       return null;
     }
     if (!node.isTextual() || node.textValue().length() > MAX_ID_LENGTH) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           field + " must be a string of at most " + MAX_ID_LENGTH + " characters");
     }
     return node.textValue();
@@ -151,10 +151,10 @@ public final class OrderJson {
   private static BigDecimal amount(JsonNode root) {
     JsonNode node = root.get("amount");
     if (node == null || node.isNull()) {
-      throw new InvalidOrderException("amount is missing");
+      throw new InvalidRecordException("amount is missing");
     }
     if (!node.isNumber()) {
-      throw new InvalidOrderException("amount must be a JSON number");
+      throw new InvalidRecordException("amount must be a JSON number");
     }
     return monetaryAmount(node.decimalValue());
   }
@@ -164,22 +164,22 @@ public final class OrderJson {
    * digits before the point and {@value #MAX_AMOUNT_FRACTION_DIGITS} after it (trailing zeros not
    * counted), with the scale it was sent with, within [0, 9].
    *
-   * @throws InvalidOrderException naming the rule the amount breaks
+   * @throws InvalidRecordException naming the rule the amount breaks
    */
   public static BigDecimal monetaryAmount(BigDecimal amount) {
     if (amount.signum() < 0) {
-      throw new InvalidOrderException("amount must not be negative");
+      throw new InvalidRecordException("amount must not be negative");
     }
     // precision() - scale() and stripTrailingZeros() cost nothing like the arithmetic that huge
     // exponents make slow or impossible; zero has no digits to count. In long: for 1E+2147483647
     // (precision 1, scale -2147483647) the int difference overflows to a negative count.
     if (amount.signum() > 0
         && (long) amount.precision() - amount.scale() > MAX_AMOUNT_INTEGER_DIGITS) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "amount must have at most " + MAX_AMOUNT_INTEGER_DIGITS + " digits before the point");
     }
     if (amount.signum() > 0 && amount.stripTrailingZeros().scale() > MAX_AMOUNT_FRACTION_DIGITS) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           "amount must have at most " + MAX_AMOUNT_FRACTION_DIGITS + " digits after the point");
     }
     // Exact after the checks above (only trailing zeros go), and a zero sent as 0e-999999999
@@ -191,10 +191,10 @@ public final class OrderJson {
   private static String currency(JsonNode root) {
     JsonNode node = root.get("currency");
     if (node == null || node.isNull()) {
-      throw new InvalidOrderException("currency is missing");
+      throw new InvalidRecordException("currency is missing");
     }
     if (!node.isTextual() || !CURRENCY.matcher(node.textValue()).matches()) {
-      throw new InvalidOrderException("currency must be three upper-case letters");
+      throw new InvalidRecordException("currency must be three upper-case letters");
     }
     return node.textValue();
   }
@@ -222,11 +222,11 @@ public final class OrderJson {
    * The instant, when Kafka can use it as a timestamp: Kafka Streams would skip a negative one with
    * only a log line.
    *
-   * @throws InvalidOrderException before 1970 or past the range of epoch milliseconds
+   * @throws InvalidRecordException before 1970 or past the range of epoch milliseconds
    */
   public static Instant kafkaTimestamp(Instant instant, String what) {
     if (instant.isBefore(Instant.EPOCH) || instant.isAfter(LAST_TIMESTAMP)) {
-      throw new InvalidOrderException(
+      throw new InvalidRecordException(
           what + " is outside the range of Kafka timestamps (1970-01-01 onwards, epoch ms)");
     }
     return instant;

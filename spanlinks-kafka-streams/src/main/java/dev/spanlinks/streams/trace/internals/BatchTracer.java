@@ -235,18 +235,29 @@ public final class BatchTracer {
    * this thread queued, whichever thread asked for it. A flush handed back already complete proves
    * nothing: it is the one just completed (the SDK keeps it in place for a moment), or the SDK's
    * stand-in for one that completed meanwhile; so ask again until a flush is handed back still
-   * running, the worker thread having yet to run it.
+   * running, the worker thread having yet to run it. A span processor that exports as each span
+   * ends (OpenTelemetry's {@code SimpleSpanProcessor}) hands back complete flushes only, and they
+   * do cover every span ended before them: after {@link #CONFIRM_SPIN_MS} of those, take one.
    */
   private CompletableResultCode confirm(long waitStart) {
     long deadline = waitStart + TimeUnit.MILLISECONDS.toNanos(exportTimeoutMs);
+    long spinUntil = Math.min(deadline, System.nanoTime() + CONFIRM_SPIN_NANOS);
     CompletableResultCode next = sdkTracerProvider.forceFlush();
-    while (next.isDone() && System.nanoTime() < deadline) {
+    while (next.isDone() && System.nanoTime() < spinUntil) {
       Thread.onSpinWait();
       next = sdkTracerProvider.forceFlush();
     }
     long left = Math.max(0, deadline - System.nanoTime());
     return next.join(left, TimeUnit.NANOSECONDS);
   }
+
+  /**
+   * How long {@link #confirm} asks for a flush still running: far longer than the moment a batch
+   * span processor's worker takes to pick up a new flush request.
+   */
+  static final long CONFIRM_SPIN_MS = 100;
+
+  private static final long CONFIRM_SPIN_NANOS = TimeUnit.MILLISECONDS.toNanos(CONFIRM_SPIN_MS);
 
   void warnTraceOverBudgetOnce(int chunkTraces) {
     if (warnedOverBudget.compareAndSet(false, true)) {

@@ -3,7 +3,7 @@ package dev.spanlinks.streams.model.internals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spanlinks.streams.model.InvalidOrderException;
+import dev.spanlinks.streams.InvalidRecordException;
 import dev.spanlinks.streams.model.Order;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +84,7 @@ class InputFormatTest {
 
   private void assertReason(String value, String reason) {
     assertThatThrownBy(() -> read(value))
-        .isInstanceOf(InvalidOrderException.class)
+        .isInstanceOf(InvalidRecordException.class)
         .hasMessageContaining(reason);
   }
 }

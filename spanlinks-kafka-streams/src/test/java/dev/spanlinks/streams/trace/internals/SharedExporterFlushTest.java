@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +104,39 @@ class SharedExporterFlushTest {
       assertThat(exportedAtCommit.get(10, TimeUnit.SECONDS))
           .as("exported when the commit's wait ended")
           .contains("task A's span", "task B's span");
+    }
+  }
+
+  /**
+   * Two tasks (two linked streams of one topology, say) share an SDK whose span processor exports
+   * as each span ends: its flushes are handed back complete, and they do cover every span. The
+   * close takes one rather than asking until the export timeout for one still running.
+   */
+  @Test
+  void shouldTakeACompleteFlushOfAProcessorThatExportsAsSpansEnd() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                    .build())
+            .build()) {
+      BatchSpanSettings settings = new BatchSpanSettings("app", "orders", 10, false);
+      long exportTimeoutMs = 60_000;
+      BatchTracer taskA = new BatchTracer(sdk, settings, exportTimeoutMs);
+      BatchTracer taskB = new BatchTracer(sdk, settings, exportTimeoutMs);
+      endSpan(sdk, "task A's span");
+      taskA.exportEndedSpans();
+      endSpan(sdk, "task B's span");
+      long start = System.nanoTime();
+      taskB.exportEndedSpans();
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+      assertThat(exporter.getFinishedSpanItems()).hasSize(2);
+      assertThat(waitedMs)
+          .as("waited for a flush still running, which this processor never hands back")
+          .isLessThan(exportTimeoutMs / 4);
     }
   }
 
