@@ -2,12 +2,11 @@
  * spanlinks for Kafka Streams: event-time windows whose batch span links every record of the
  * window.
  *
- * <p>Exported, and so what users call: {@link dev.spanlinks.streams} (the entry points and the
- * configuration), {@link dev.spanlinks.streams.model} (the order and batch records and their
- * serdes) and {@link dev.spanlinks.streams.trace} (the OpenTelemetry set-up, and the span and
- * attribute names spanlinks writes). The state layer ({@code dev.spanlinks.streams.state}) and the
- * {@code internals} packages are not exported: internal, like Kafka Streams' {@code
- * state.internals}, and free to change in any release.
+ * <p>Exported, and so what users call: {@link dev.spanlinks.streams} (the entry points, the records
+ * a reader returns and a batch is, and the configuration) and {@link dev.spanlinks.streams.trace}
+ * (the OpenTelemetry set-up, and the span and attribute names spanlinks writes). The state layer
+ * ({@code dev.spanlinks.streams.state}) and the {@code internals} packages are not exported:
+ * internal, like Kafka Streams' {@code state.internals}, and free to change in any release.
  *
  * <p>On the class path (as the app, the benchmarks and the docs run it) this descriptor is ignored
  * and every public class is reachable; {@code PublicApiTest} keeps the exported set deliberate.
@@ -24,7 +23,7 @@ module dev.spanlinks.streams {
   requires transitive io.opentelemetry.sdk.autoconfigure;
   requires transitive com.fasterxml.jackson.annotation;
   requires io.opentelemetry.sdk.common;
-  requires io.opentelemetry.sdk.autoconfigure.spi;
+  requires transitive io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.semconv;
   requires io.opentelemetry.semconv.incubating;
   requires com.fasterxml.jackson.core;
@@ -34,12 +33,9 @@ module dev.spanlinks.streams {
   requires org.slf4j;
 
   exports dev.spanlinks.streams;
-  exports dev.spanlinks.streams.model;
   exports dev.spanlinks.streams.trace;
 
-  // Jackson reads and writes the records of the model by reflection.
-  opens dev.spanlinks.streams.model to
-      com.fasterxml.jackson.databind;
+  // Jackson reads and writes LinkedBatch by reflection.
   opens dev.spanlinks.streams to
       com.fasterxml.jackson.databind;
 

@@ -1,11 +1,11 @@
 package dev.spanlinks.benchmarks;
 
+import dev.spanlinks.app.StreamsRunner;
+import dev.spanlinks.app.TopicSettings;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
 import dev.spanlinks.demo.EmbeddedKafka;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.app.StreamsRunner;
-import dev.spanlinks.streams.app.TopicSettings;
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import dev.spanlinks.streams.trace.internals.BatchTracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.spanlinks.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
 import dev.spanlinks.demo.EmbeddedKafka;
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package dev.spanlinks.benchmarks;
 
+import dev.spanlinks.app.orders.Order;
+import dev.spanlinks.app.orders.OrderSerdes;
+import dev.spanlinks.app.orders.OrdersTopology;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.BatchTopology;
-import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.model.OrderSerdes;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -47,7 +47,7 @@ final class Variants {
 
   /** spanlinks itself, with an SDK that records spans and exports them nowhere. */
   static Topology ours(BatchConfig config, OpenTelemetrySdk sdk) {
-    return BatchTopology.build(config, sdk);
+    return OrdersTopology.build(config, sdk);
   }
 
   /**

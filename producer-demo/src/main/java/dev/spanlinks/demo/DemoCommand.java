@@ -1,13 +1,13 @@
 package dev.spanlinks.demo;
 
+import dev.spanlinks.app.OtlpJsonFileSpanExporter;
+import dev.spanlinks.app.StartupException;
+import dev.spanlinks.app.StreamsRunner;
+import dev.spanlinks.app.TopicSettings;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
+import dev.spanlinks.app.report.LinkMapReport;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
-import dev.spanlinks.streams.app.StartupException;
-import dev.spanlinks.streams.app.StreamsRunner;
-import dev.spanlinks.streams.app.TopicSettings;
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
-import dev.spanlinks.streams.report.LinkMapReport;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

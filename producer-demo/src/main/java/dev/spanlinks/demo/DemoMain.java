@@ -1,6 +1,6 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.app.ExportFailureLog;
+import dev.spanlinks.app.ExportFailureLog;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,7 +30,7 @@ public final class DemoMain {
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> {
-          if (exception instanceof dev.spanlinks.streams.app.StartupException
+          if (exception instanceof dev.spanlinks.app.StartupException
               || exception instanceof org.apache.kafka.common.config.ConfigException
               || exception
                   instanceof io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException) {

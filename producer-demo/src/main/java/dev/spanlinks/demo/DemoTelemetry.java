@@ -1,7 +1,7 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.app.OtlpJsonFileSpanExporter;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.app.OtlpJsonFileSpanExporter;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import dev.spanlinks.streams.trace.ValidContextsSpanProcessor;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;

@@ -4,8 +4,8 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
 
-import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.app.orders.Order;
+import dev.spanlinks.app.orders.OrderSerdes;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
 import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;

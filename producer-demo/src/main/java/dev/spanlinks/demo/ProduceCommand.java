@@ -1,7 +1,7 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.app.KafkaClientOptions;
-import dev.spanlinks.streams.app.StartupException;
+import dev.spanlinks.app.KafkaClientOptions;
+import dev.spanlinks.app.StartupException;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.spanlinks.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spanlinks.streams.ModelEvent;
-import dev.spanlinks.streams.Outcome;
-import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.app.orders.ModelEvent;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.Outcome;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import dev.spanlinks.streams.trace.internals.BatchIds;
 import io.opentelemetry.proto.common.v1.KeyValue;

@@ -3,7 +3,7 @@ package dev.spanlinks.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.spanlinks.streams.model.OrderBatch;
+import dev.spanlinks.app.orders.OrderBatch;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.proto.trace.v1.Span;

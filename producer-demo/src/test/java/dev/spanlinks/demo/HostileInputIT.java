@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.spanlinks.app.orders.HostileCorpus;
+import dev.spanlinks.app.orders.OrderBatch;
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
-import dev.spanlinks.streams.HostileCorpus;
-import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;

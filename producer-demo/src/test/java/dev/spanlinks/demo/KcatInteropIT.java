@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.spanlinks.app.StreamsRunner;
+import dev.spanlinks.app.TopicSettings;
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.app.StreamsRunner;
-import dev.spanlinks.streams.app.TopicSettings;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;

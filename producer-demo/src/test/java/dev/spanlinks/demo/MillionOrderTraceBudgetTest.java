@@ -2,9 +2,9 @@ package dev.spanlinks.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.SpanlinksTelemetry;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.BatchSpans;
 import dev.spanlinks.streams.trace.internals.BatchTracer;

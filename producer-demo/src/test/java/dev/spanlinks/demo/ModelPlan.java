@@ -1,9 +1,9 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.ModelEvent;
-import dev.spanlinks.streams.ModelGenerator;
-import dev.spanlinks.streams.Outcome;
-import dev.spanlinks.streams.TopologyModel;
+import dev.spanlinks.app.orders.ModelEvent;
+import dev.spanlinks.app.orders.ModelGenerator;
+import dev.spanlinks.app.orders.Outcome;
+import dev.spanlinks.app.orders.TopologyModel;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

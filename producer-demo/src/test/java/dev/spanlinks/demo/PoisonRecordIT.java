@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.spanlinks.app.orders.OrderBatch;
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
-import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,9 @@ package dev.spanlinks.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
 import dev.spanlinks.demo.EmbeddedKafka.ScramUser;
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

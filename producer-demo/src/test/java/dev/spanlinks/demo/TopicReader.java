@@ -1,7 +1,7 @@
 package dev.spanlinks.demo;
 
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,11 +3,11 @@ package dev.spanlinks.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spanlinks.app.orders.ModelEvent;
+import dev.spanlinks.app.orders.OrderBatch;
+import dev.spanlinks.app.orders.OrderSerdes;
+import dev.spanlinks.app.orders.Outcome;
 import dev.spanlinks.demo.KafkaClusterExtension.KafkaCluster;
-import dev.spanlinks.streams.ModelEvent;
-import dev.spanlinks.streams.Outcome;
-import dev.spanlinks.streams.model.OrderBatch;
-import dev.spanlinks.streams.model.OrderSerdes;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,6 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.model.internals.OrderJson;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.SeenOrderIds;
 import dev.spanlinks.streams.trace.internals.BatchSpans;
@@ -91,8 +90,8 @@ final class BatchAccumulator implements AutoCloseable {
     }
     BigDecimal amount;
     try {
-      amount = OrderJson.monetaryAmount(contribution.amount());
-    } catch (InvalidRecordException e) {
+      amount = BatchedRecord.checkedSum(contribution.amount(), "amount");
+    } catch (RejectedRecordException e) {
       unsummed++;
       return;
     }

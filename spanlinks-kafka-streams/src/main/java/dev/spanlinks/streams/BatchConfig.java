@@ -1,6 +1,6 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.internals.InputFormat;
+import com.fasterxml.jackson.core.JsonPointer;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.LinkAttributes;
 import io.opentelemetry.api.OpenTelemetry;
@@ -309,11 +309,8 @@ public final class BatchConfig extends AbstractConfig {
           .define(
               INPUT_FORMAT_CONFIG,
               Type.STRING,
-              InputFormat.Kind.ORDERS.configName(),
-              ConfigDef.ValidString.in(
-                  InputFormat.Kind.ORDERS.configName(),
-                  InputFormat.Kind.JSON.configName(),
-                  InputFormat.Kind.UNPARSED.configName()),
+              "orders",
+              ConfigDef.ValidString.in("orders", "json", "unparsed"),
               Importance.HIGH,
               "What the input records' values are. 'orders': spanlinks' order JSON. 'json': JSON"
                   + " objects of any shape, read through the spanlinks.json.*.pointer settings."
@@ -362,10 +359,15 @@ public final class BatchConfig extends AbstractConfig {
   private static final class JsonPointerValidator implements ConfigDef.Validator {
     @Override
     public void ensureValid(String name, Object value) {
+      String pointer = String.valueOf(value);
+      if (pointer.isEmpty()) {
+        return;
+      }
       try {
-        InputFormat.json(String.valueOf(value), "", "", "");
+        JsonPointer.compile(pointer);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(name, value, e.getMessage());
+        throw new ConfigException(
+            name, value, "not a JSON pointer (RFC 6901, such as /order/id): " + e.getMessage());
       }
     }
 
@@ -440,22 +442,6 @@ public final class BatchConfig extends AbstractConfig {
       current = swap;
     }
     return previous[b.length()];
-  }
-
-  /** How input values become orders. */
-  InputFormat inputFormat() {
-    String kind = getString(INPUT_FORMAT_CONFIG);
-    if (kind.equals(InputFormat.Kind.UNPARSED.configName())) {
-      return InputFormat.unparsed();
-    }
-    if (kind.equals(InputFormat.Kind.JSON.configName())) {
-      return InputFormat.json(
-          getString(JSON_ID_POINTER_CONFIG),
-          getString(JSON_EVENT_TIME_POINTER_CONFIG),
-          getString(JSON_BATCH_KEY_POINTER_CONFIG),
-          getString(JSON_SUM_POINTER_CONFIG));
-    }
-    return InputFormat.orders();
   }
 
   /** The definitions, for generated documentation. */
@@ -572,7 +558,7 @@ public final class BatchConfig extends AbstractConfig {
     return getLong(DEDUPE_TABLE_MAX_BYTES_CONFIG);
   }
 
-  boolean repartitionByKey() {
+  public boolean repartitionByKey() {
     return getBoolean(REPARTITION_BY_KEY_CONFIG);
   }
 

@@ -1,6 +1,5 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.internals.OrderJson;
 import dev.spanlinks.streams.trace.internals.KafkaHeadersGetter;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -18,7 +17,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * with their {@link RecordReader}, holds it to the rules of {@link BatchedRecord} and to the {@link
  * WriteLimits}, reads the span context of the request that produced it from its headers, notes
  * where it was read from, and forwards it keyed by its batch key at its event time. A record that
- * breaks a rule throws {@link InvalidRecordException}: the dead-letter handler sends it to the
+ * breaks a rule throws {@link RejectedRecordException}: the dead-letter handler sends it to the
  * dead-letter topic. Stateless.
  *
  * <p>Extraction starts from {@link Context#root()}: whatever is current on the stream thread (say,
@@ -48,30 +47,48 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
     this.positionsMarked = positionsMarked;
   }
 
-  @Override
-  public void process(Record<K, V> record) {
-    BatchedRecord read = reader.read(record.key(), record.value(), record.timestamp());
+  /** What the reader read of one record, held to the rules, at its event time. */
+  record Checked(BatchedRecord read, BigDecimal sum, long eventTimeMs) {}
+
+  /**
+   * Reads {@code record} with {@code reader} and holds what it read to the rules of {@link
+   * BatchedRecord}.
+   *
+   * @throws RejectedRecordException naming the first rule it breaks
+   */
+  static <K, V> Checked check(RecordReader<K, V> reader, K key, V value, long timestamp) {
+    BatchedRecord read = reader.read(key, value, timestamp);
     if (read == null) {
-      throw new InvalidRecordException("the record reader returned no record");
+      throw new RejectedRecordException("the record reader returned no record");
     }
     if (read.id() != null
-        && (read.id().isBlank() || read.id().length() > OrderJson.MAX_ID_LENGTH)) {
-      throw new InvalidRecordException(
-          "the record id must be 1 to " + OrderJson.MAX_ID_LENGTH + " characters");
+        && (read.id().isBlank() || read.id().length() > BatchedRecord.MAX_ID_CHARS)) {
+      throw new RejectedRecordException(
+          "the record id must be 1 to " + BatchedRecord.MAX_ID_CHARS + " characters");
     }
     if (read.batchKey().isBlank()) {
-      throw new InvalidRecordException("the batch key is empty");
+      throw new RejectedRecordException("the batch key is empty");
     }
     if (read.sumKey() != null && read.sumKey().length() > BatchedRecord.MAX_KEY_CHARS) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "the sum key is longer than " + BatchedRecord.MAX_KEY_CHARS + " characters");
     }
     checkLinkAttributes(read.linkAttributes());
-    BigDecimal sum = read.sum() == null ? BigDecimal.ZERO : OrderJson.monetaryAmount(read.sum());
+    BigDecimal sum =
+        read.sum() == null ? BigDecimal.ZERO : BatchedRecord.checkedSum(read.sum(), "the sum");
     long eventTime =
         read.eventTime() == null
-            ? record.timestamp()
-            : OrderJson.kafkaTimestamp(read.eventTime(), "the event time").toEpochMilli();
+            ? timestamp
+            : BatchedRecord.checkedTimestamp(read.eventTime(), "the event time").toEpochMilli();
+    return new Checked(read, sum, eventTime);
+  }
+
+  @Override
+  public void process(Record<K, V> record) {
+    Checked checked = check(reader, record.key(), record.value(), record.timestamp());
+    BatchedRecord read = checked.read();
+    BigDecimal sum = checked.sum();
+    long eventTime = checked.eventTimeMs();
     if (limits != null) {
       limits.admit(read.batchKey(), eventTime, record.headers(), context().currentSystemTimeMs());
     }
@@ -105,7 +122,7 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
   /** The limits of {@link BatchedRecord#linkAttributes()}: they bound each record's state. */
   private static void checkLinkAttributes(Attributes attributes) {
     if (attributes.size() > BatchedRecord.MAX_LINK_ATTRIBUTES) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "the record has "
               + attributes.size()
               + " link attributes, more than "
@@ -114,7 +131,7 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
     attributes.forEach(
         (key, value) -> {
           if (key.getKey().length() > BatchedRecord.MAX_KEY_CHARS) {
-            throw new InvalidRecordException(
+            throw new RejectedRecordException(
                 "a link attribute key is longer than "
                     + BatchedRecord.MAX_KEY_CHARS
                     + " characters");
@@ -123,7 +140,7 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
             case BOOLEAN, LONG, DOUBLE -> {}
             case STRING -> {
               if (((String) value).length() > BatchedRecord.MAX_VALUE_CHARS) {
-                throw new InvalidRecordException(
+                throw new RejectedRecordException(
                     "link attribute "
                         + key.getKey()
                         + " is longer than "
@@ -132,7 +149,7 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
               }
             }
             default ->
-                throw new InvalidRecordException(
+                throw new RejectedRecordException(
                     "link attribute "
                         + key.getKey()
                         + " is an array: links take string, boolean, long and double values");

@@ -8,9 +8,9 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * What the close step needs of one record, whatever its type: the fields a batch keeps ({@link
- * dev.spanlinks.streams.model.internals.Contribution}), the span context of the request that
- * produced it ({@link SpanContext#getInvalid()} when none), where it was read from, and the record
- * to send on as it is when its window has already closed.
+ * dev.spanlinks.streams.state.Contribution}), the span context of the request that produced it
+ * ({@link SpanContext#getInvalid()} when none), where it was read from, and the record to send on
+ * as it is when its window has already closed.
  *
  * @param id identifies the record across redeliveries; never blank
  * @param sumKey the key of the batch total {@code sum} adds to; {@code ""} for none (the stored

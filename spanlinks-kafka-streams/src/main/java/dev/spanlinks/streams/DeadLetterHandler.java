@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * always fits the broker's limits ({@link WriteLimits}): a timestamp ahead of the wall clock (an
  * order from the far future) becomes the time of dead-lettering, and one behind what the brokers
  * keep the oldest they take; a record too large keeps its reason headers and as much of its value
- * (then key) as fits, and header {@value #HEADER_TRUNCATED} says what was cut. An {@link
- * InvalidRecordException} is ordinary bad input: a rate-limited warning; anything else is logged
+ * (then key) as fits, and header {@value #HEADER_TRUNCATED} says what was cut. A {@link
+ * RejectedRecordException} is ordinary bad input: a rate-limited warning; anything else is logged
  * with its stack trace (rate-limited too), and the dead letter carries the stack trace.
  *
  * <p>A write refused because of the record itself (too large, a timestamp out of the broker's
@@ -71,25 +71,25 @@ public final class DeadLetterHandler
     implements DeserializationExceptionHandler,
         ProcessingExceptionHandler,
         ProductionExceptionHandler {
-  static final String HEADER_EXCEPTION = "__streams.errors.exception";
-  static final String HEADER_MESSAGE = "__streams.errors.message";
-  static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
-  static final String HEADER_TOPIC = "__streams.errors.topic";
-  static final String HEADER_PARTITION = "__streams.errors.partition";
-  static final String HEADER_OFFSET = "__streams.errors.offset";
+  public static final String HEADER_EXCEPTION = "__streams.errors.exception";
+  public static final String HEADER_MESSAGE = "__streams.errors.message";
+  public static final String HEADER_STACKTRACE = "__streams.errors.stacktrace";
+  public static final String HEADER_TOPIC = "__streams.errors.topic";
+  public static final String HEADER_PARTITION = "__streams.errors.partition";
+  public static final String HEADER_OFFSET = "__streams.errors.offset";
 
   /**
    * On a dead letter cut to fit: what was cut and how large it was ({@code value=1200000} and so
    * on, comma-separated).
    */
-  static final String HEADER_TRUNCATED = "spanlinks.dead.letter.truncated";
+  public static final String HEADER_TRUNCATED = "spanlinks.dead.letter.truncated";
 
   /**
    * The record's own timestamp (epoch milliseconds): the dead-letter topic spanlinks creates stamps
    * records with the time they are written ({@code LogAppendTime}), so that its retention counts
    * from then.
    */
-  static final String HEADER_TIMESTAMP = "spanlinks.dead.letter.timestamp";
+  public static final String HEADER_TIMESTAMP = "spanlinks.dead.letter.timestamp";
 
   /** The longest reason and stack trace a dead letter carries, in characters. */
   static final int MAX_REASON_CHARS = 1_000;
@@ -321,7 +321,7 @@ public final class DeadLetterHandler
       long timestamp,
       ErrorHandlerContext context,
       Exception exception) {
-    boolean badInput = exception instanceof InvalidRecordException;
+    boolean badInput = exception instanceof RejectedRecordException;
     metrics.deadLettered();
     if (badInput) {
       INVALID_ORDER.warn(context.topic(), context.partition(), context.offset(), reason(exception));

@@ -58,9 +58,9 @@ record LinkNames(String name) {
     return named("late", "linked-late");
   }
 
-  /** The prefix of the DSL nodes that split batches from late records. */
+  /** The prefix of the DSL nodes that split batches from late records after the close. */
   String split() {
-    return named("split-", "linked-windows-");
+    return close() + "-";
   }
 
   /**

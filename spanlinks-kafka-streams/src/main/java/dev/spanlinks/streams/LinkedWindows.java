@@ -13,6 +13,7 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
@@ -78,6 +79,7 @@ public final class LinkedWindows {
     private final OpenTelemetry openTelemetry;
     private final Map<String, Object> settings = new HashMap<>();
     private LinkNames names = LinkNames.DEFAULT;
+    private boolean repartitioned;
 
     private Builder(OpenTelemetry openTelemetry) {
       this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -107,7 +109,7 @@ public final class LinkedWindows {
     /**
      * Links each span holds before the rest go to chunk spans ({@value
      * BatchConfig#LINKS_PER_SPAN_CONFIG}): at most the tracer provider's link limit ({@link
-     * dev.spanlinks.streams.trace.SpanlinksTelemetry#withBatchSupport}).
+     * dev.spanlinks.streams.SpanlinksTelemetry#withBatchSupport}).
      */
     public Builder linksPerSpan(int linksPerSpan) {
       return with(BatchConfig.LINKS_PER_SPAN_CONFIG, linksPerSpan);
@@ -126,6 +128,39 @@ public final class LinkedWindows {
       return this;
     }
 
+    /**
+     * Settings of {@link BatchConfig} over the application's properties, for the ones the other
+     * methods do not name ({@code spanlinks.link.attributes}, {@code spanlinks.trace.max.bytes},
+     * ...); the methods called after this win over it.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException for an invalid or unknown {@code
+     *     spanlinks.*} setting
+     */
+    public Builder settings(Map<String, ?> settings) {
+      Map<String, Object> check = new HashMap<>(settings);
+      check.putIfAbsent(BatchConfig.APPLICATION_ID_CONFIG, "x");
+      new BatchConfig(check);
+      this.settings.putAll(settings);
+      return this;
+    }
+
+    /**
+     * The step to put before your repartition by batch key, when your producers' partitioners split
+     * a batch key over partitions: it holds each record to the rules and the brokers' limits before
+     * its copy is written, and notes its input position, so that its link names the record itself,
+     * not its copy in the repartition topic. Records refused go to the dead-letter topic. From then
+     * on this builder's {@link #link} and {@link #addTo} expect records that came through it:
+     * {@code stream.selectKey(batch key).processValues(builder.beforeRepartition(reader))
+     * .repartition(...)}, then {@code builder.link(repartitioned, reader)}.
+     */
+    public <K, V> FixedKeyProcessorSupplier<K, V, V> beforeRepartition(RecordReader<K, V> reader) {
+      this.repartitioned = true;
+      Map<String, Object> settings = Map.copyOf(this.settings);
+      return () ->
+          new ConfiguredAtInit.FixedKey<K, V, V>(
+              settings, config -> new BeforeRepartitionProcessor<>(reader, WriteLimits.of(config)));
+    }
+
     private Builder with(String key, Object value) {
       settings.put(key, value);
       // Fail here, at the line that set it, rather than when a task starts.
@@ -140,6 +175,7 @@ public final class LinkedWindows {
      */
     public <K, V> Linked<K, V> link(KStream<K, V> records, RecordReader<K, V> reader) {
       LinkNames names = this.names;
+      boolean repartitioned = this.repartitioned;
       Map<String, Object> settings = Map.copyOf(this.settings);
       TextMapPropagator propagator = openTelemetry.getPropagators().getTextMapPropagator();
       Map<String, KStream<Object, Object>> outputs =
@@ -147,10 +183,7 @@ public final class LinkedWindows {
               .process(
                   () ->
                       new ConfiguredAtInit<K, V, String, CapturedRecord>(
-                          settings,
-                          config ->
-                              new CaptureRecordProcessor<>(
-                                  reader, WriteLimits.of(config), propagator, false)),
+                          settings, config -> capture(reader, config, propagator, repartitioned)),
                   Named.as(names.capture()))
               .process(
                   new CloseWindows(settings, openTelemetry, names, null), Named.as(names.close()))
@@ -181,16 +214,14 @@ public final class LinkedWindows {
     public <K, V> LinkedProcessors addTo(
         Topology topology, RecordReader<K, V> reader, String... parentNames) {
       LinkNames names = this.names;
+      boolean repartitioned = this.repartitioned;
       Map<String, Object> settings = Map.copyOf(this.settings);
       TextMapPropagator propagator = openTelemetry.getPropagators().getTextMapPropagator();
       topology.addProcessor(
           names.capture(),
           () ->
               new ConfiguredAtInit<K, V, String, CapturedRecord>(
-                  settings,
-                  config ->
-                      new CaptureRecordProcessor<>(
-                          reader, WriteLimits.of(config), propagator, false)),
+                  settings, config -> capture(reader, config, propagator, repartitioned)),
           parentNames);
       topology.addProcessor(
           names.close(),
@@ -204,6 +235,19 @@ public final class LinkedWindows {
       topology.addProcessor(names.late(), PassOn::new, names.close());
       return new LinkedProcessors(names.batches(), names.late());
     }
+  }
+
+  /**
+   * The capture step; after {@link Builder#beforeRepartition} the limits were checked before the
+   * repartition, and the record's position is in its headers.
+   */
+  private static <K, V> CaptureRecordProcessor<K, V> capture(
+      RecordReader<K, V> reader,
+      BatchConfig config,
+      TextMapPropagator propagator,
+      boolean repartitioned) {
+    return new CaptureRecordProcessor<>(
+        reader, repartitioned ? null : WriteLimits.of(config), propagator, repartitioned);
   }
 
   /** The close step with the stores it needs, so that {@code KStream#process} adds them. */

@@ -5,9 +5,7 @@ import java.util.Optional;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.processor.api.ContextualFixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
@@ -19,19 +17,14 @@ record SourcePosition(int partition, long offset) {
   static final String PARTITION_HEADER = "spanlinks.source.partition";
   static final String OFFSET_HEADER = "spanlinks.source.offset";
 
-  /** The processor that writes the headers, before the repartition. */
-  static <K, V> FixedKeyProcessor<K, V, V> marker() {
-    return new ContextualFixedKeyProcessor<>() {
-      @Override
-      public void process(FixedKeyRecord<K, V> record) {
-        // Records in process() always come from a topic, so the metadata is always present.
-        RecordMetadata source = context().recordMetadata().orElseThrow();
-        Headers headers = withoutPosition(record.headers());
-        headers.add(PARTITION_HEADER, ByteBuffer.allocate(4).putInt(source.partition()).array());
-        headers.add(OFFSET_HEADER, ByteBuffer.allocate(8).putLong(source.offset()).array());
-        context().forward(record.withHeaders(headers));
-      }
-    };
+  /** A copy of {@code headers} with the position of the record {@code context} processes. */
+  static Headers marked(Headers headers, FixedKeyProcessorContext<?, ?> context) {
+    // Records in process() always come from a topic, so the metadata is always present.
+    RecordMetadata source = context.recordMetadata().orElseThrow();
+    Headers marked = withoutPosition(headers);
+    marked.add(PARTITION_HEADER, ByteBuffer.allocate(4).putInt(source.partition()).array());
+    marked.add(OFFSET_HEADER, ByteBuffer.allocate(8).putLong(source.offset()).array());
+    return marked;
   }
 
   /** The position the headers carry, if both are there and well formed. */

@@ -13,9 +13,9 @@ import org.apache.kafka.common.header.Headers;
  * <p>What an input record is written as, and why each fits once {@link #admit} passed it:
  *
  * <ul>
- *   <li>the repartition and late records: its batch key, its order JSON (at most {@link
- *       #ORDER_JSON_MAX_BYTES}: every field of an order is bounded) and its original headers, at
- *       its event time: admit checks the sum and the time;
+ *   <li>the repartition and late records: its batch key, its value (at most {@link
+ *       BatchedRecord#COPY_VALUE_MAX_BYTES}) and its original headers, at its event time: admit
+ *       checks the sum and the time;
  *   <li>the changelog blocks: at most 1 KiB, or one order's entry with its key (bounded by the key,
  *       the id and the link attributes' limits), at its event time or the wall clock;
  *   <li>the batch record: the batch key twice and the batch's totals, at the latest event time;
@@ -45,13 +45,6 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
   /** Bytes of one header beyond its key and value: two varint lengths. */
   static final int HEADER_OVERHEAD_BYTES = 10;
 
-  /**
-   * The most bytes an order's JSON takes: id, customer id and region of at most 256 characters
-   * each, six bytes a character when JSON escapes it, plus the amount, currency and time. {@code
-   * WriteLimitsTest} writes the largest order there is and holds it to this.
-   */
-  static final int ORDER_JSON_MAX_BYTES = 6 * 1024;
-
   /** What spanlinks adds to a repartitioned order's headers: its input position. */
   static final int ADDED_HEADERS_MAX_BYTES = 64;
 
@@ -67,13 +60,13 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
   /**
    * Takes an input record in, or refuses it with the reason.
    *
-   * @throws InvalidRecordException when its batch key is too long, its event time too far from the
+   * @throws RejectedRecordException when its batch key is too long, its event time too far from the
    *     wall clock, or its headers leave no room for its late or repartitioned copy
    */
   void admit(String batchKey, long eventTimeMs, Headers headers, long wallClockMs) {
     int keyBytes = utf8Length(batchKey);
     if (keyBytes > batchKeyMaxBytes) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "the batch key is "
               + keyBytes
               + " bytes of UTF-8, more than "
@@ -83,11 +76,11 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
               + ")");
     }
     if (eventTimeMs > wallClockMs && eventTimeMs - wallClockMs > maxFutureMs) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "event time is more than " + maxFutureMs + " ms ahead of the clock");
     }
     if (eventTimeMs < wallClockMs && wallClockMs - eventTimeMs > maxPastMs) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "event time is more than "
               + maxPastMs
               + " ms behind the clock, older than the brokers take (message.timestamp.before.max.ms)");
@@ -95,11 +88,11 @@ record WriteLimits(int batchKeyMaxBytes, int recordMaxBytes, long maxFutureMs, l
     long largestCopy =
         RECORD_OVERHEAD_BYTES
             + keyBytes
-            + ORDER_JSON_MAX_BYTES
+            + BatchedRecord.COPY_VALUE_MAX_BYTES
             + headerBytes(headers)
             + ADDED_HEADERS_MAX_BYTES;
     if (largestCopy > recordMaxBytes) {
-      throw new InvalidRecordException(
+      throw new RejectedRecordException(
           "the record's headers take "
               + headerBytes(headers)
               + " bytes: its late or repartitioned copy would pass the "

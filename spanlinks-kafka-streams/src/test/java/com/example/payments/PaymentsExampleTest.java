@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchedRecord;
-import dev.spanlinks.streams.InvalidRecordException;
 import dev.spanlinks.streams.LinkedBatch;
 import dev.spanlinks.streams.LinkedWindows;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.RejectedRecordException;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -219,7 +219,7 @@ class PaymentsExampleTest {
   /** The user's reader: id, batch key, event time, the summed amount and a link attribute. */
   private static BatchedRecord read(String region, Payment payment, long timestamp) {
     if (payment == null) {
-      throw new InvalidRecordException("not a payment");
+      throw new RejectedRecordException("not a payment");
     }
     return new BatchedRecord(payment.id(), region, payment.paidAt(), "amount", payment.amount())
         .withLinkAttributes(Attributes.of(PAYMENT_ID, payment.id()));

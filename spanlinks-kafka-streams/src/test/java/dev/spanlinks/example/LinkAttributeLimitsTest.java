@@ -6,7 +6,7 @@ import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchedRecord;
 import dev.spanlinks.streams.LinkedBatch;
 import dev.spanlinks.streams.LinkedWindows;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

@@ -1,11 +1,8 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.Order;
-import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -46,22 +43,19 @@ final class CloseProcessorContexts {
 
   /** An order of batch key {@code eu} at {@code eventTimeMs}, as capture-order hands it on. */
   static Record<String, CapturedRecord> order(String id, long eventTimeMs, SpanContext context) {
-    Order order =
-        new Order(id, null, null, BigDecimal.ONE, "EUR", Instant.ofEpochMilli(eventTimeMs));
-    Record<String, Order> late = new Record<>("eu", order, eventTimeMs);
+    Record<String, String> late = new Record<>("eu", id, eventTimeMs);
     return new Record<>(
         "eu",
         new CapturedRecord(id, "EUR", BigDecimal.ONE, Attributes.empty(), context, 0, 0, late),
         eventTimeMs);
   }
 
-  /** The batches forwarded, as the orders topology writes them. */
-  static List<OrderBatch> batches(MockProcessorContext<Object, Object> context) {
+  /** The batches forwarded. */
+  static List<LinkedBatch> batches(MockProcessorContext<Object, Object> context) {
     return context.forwarded().stream()
         .map(forward -> forward.record().value())
         .filter(LinkedBatch.class::isInstance)
         .map(LinkedBatch.class::cast)
-        .map(OrderBatch::of)
         .toList();
   }
 }

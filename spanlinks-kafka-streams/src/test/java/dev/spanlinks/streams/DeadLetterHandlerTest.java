@@ -13,6 +13,7 @@ import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
@@ -37,7 +38,7 @@ class DeadLetterHandlerTest {
     DeadLetterHandler handler = handler("spanlinks-dlt-read");
     for (Exception failure :
         List.of(
-            new InvalidRecordException("bad"),
+            new RejectedRecordException("bad"),
             new ArithmeticException("BigInteger would overflow supported range"),
             new IllegalStateException("a reader's bug"),
             new NullPointerException())) {
@@ -49,6 +50,15 @@ class DeadLetterHandlerTest {
               header(
                   response.deadLetterQueueRecords().get(0).headers(), "__streams.errors.exception"))
           .isEqualTo(failure.getClass().getName());
+      String stackTrace =
+          header(
+              response.deadLetterQueueRecords().get(0).headers(),
+              DeadLetterHandler.HEADER_STACKTRACE);
+      if (failure instanceof RejectedRecordException) {
+        assertThat(stackTrace).as("bad input is ordinary: no stack trace").isNull();
+      } else {
+        assertThat(stackTrace).as("a bug's dead letter carries its stack trace").isNotNull();
+      }
     }
   }
 
@@ -59,7 +69,7 @@ class DeadLetterHandlerTest {
     ErrorHandlerContext fromInput = context("orders", 3);
     assertThat(handler.handleError(fromInput, record, new ArithmeticException("overflow")).result())
         .isEqualTo(ProcessingExceptionHandler.Result.RESUME);
-    assertThat(handler.handleError(fromInput, record, new InvalidRecordException("bad")).result())
+    assertThat(handler.handleError(fromInput, record, new RejectedRecordException("bad")).result())
         .isEqualTo(ProcessingExceptionHandler.Result.RESUME);
     assertThat(
             handler
@@ -213,7 +223,8 @@ class DeadLetterHandlerTest {
   }
 
   private static String header(Headers headers, String key) {
-    return InputHandlingTest.header(headers, key);
+    Header header = headers.lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   private static ErrorHandlerContext context(String topic, long offset) {

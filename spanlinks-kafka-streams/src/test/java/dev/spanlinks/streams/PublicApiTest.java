@@ -25,12 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class PublicApiTest {
   private static final Set<String> EXPORTED =
-      Set.of("dev.spanlinks.streams", "dev.spanlinks.streams.model", "dev.spanlinks.streams.trace");
+      Set.of("dev.spanlinks.streams", "dev.spanlinks.streams.trace");
 
   private static final Set<String> PUBLIC_TYPES =
       Set.of(
           "dev.spanlinks.streams.BatchConfig",
-          "dev.spanlinks.streams.BatchTopology",
           "dev.spanlinks.streams.BatchedRecord",
           "dev.spanlinks.streams.DeadLetterHandler",
           "dev.spanlinks.streams.LinkedBatch",
@@ -38,15 +37,12 @@ class PublicApiTest {
           "dev.spanlinks.streams.RecordReader",
           "dev.spanlinks.streams.RetryingExceptionHandler",
           "dev.spanlinks.streams.SpansBeforeCommitClientSupplier",
-          "dev.spanlinks.streams.InvalidRecordException",
-          "dev.spanlinks.streams.model.Order",
-          "dev.spanlinks.streams.model.OrderBatch",
-          "dev.spanlinks.streams.model.OrderSerdes",
+          "dev.spanlinks.streams.RejectedRecordException",
           "dev.spanlinks.streams.trace.MessagingConventions",
           "dev.spanlinks.streams.trace.KafkaHeadersSetter",
           "dev.spanlinks.streams.trace.SpanExportTimeoutException",
           "dev.spanlinks.streams.trace.SpanlinksAttributes",
-          "dev.spanlinks.streams.trace.SpanlinksTelemetry",
+          "dev.spanlinks.streams.SpanlinksTelemetry",
           "dev.spanlinks.streams.trace.ValidContextsSpanProcessor");
 
   @Test

@@ -2,7 +2,6 @@ package dev.spanlinks.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.OrderBatch;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import java.time.Instant;
@@ -43,9 +42,9 @@ class TaskReviveTest {
     assertThat(revived.forwarded()).as("o-1 is on time again, not late").isEmpty();
     processor.process(order("o-2", "2026-01-15T11:06:00Z"));
 
-    List<OrderBatch> batches = batches(revived);
+    List<LinkedBatch> batches = batches(revived);
     assertThat(batches).hasSize(1);
-    assertThat(batches.get(0).orderCount()).isEqualTo(1);
+    assertThat(batches.get(0).recordCount()).isEqualTo(1);
     assertThat(batches.get(0).windowStart()).isEqualTo(Instant.parse("2026-01-15T10:00:00Z"));
   }
 
@@ -61,7 +60,7 @@ class TaskReviveTest {
         orderId, Instant.parse(createdAt).toEpochMilli(), SpanContext.getInvalid());
   }
 
-  private static List<OrderBatch> batches(MockProcessorContext<Object, Object> context) {
+  private static List<LinkedBatch> batches(MockProcessorContext<Object, Object> context) {
     return CloseProcessorContexts.batches(context);
   }
 }

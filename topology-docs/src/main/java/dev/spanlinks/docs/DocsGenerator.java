@@ -1,7 +1,7 @@
 package dev.spanlinks.docs;
 
+import dev.spanlinks.app.orders.OrdersTopology;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.BatchTopology;
 import dev.spanlinks.streams.trace.MessagingConventions;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
@@ -25,7 +25,7 @@ public final class DocsGenerator {
     Map<String, String> docs = new LinkedHashMap<>();
     docs.put(
         "TOPOLOGY.md",
-        TopologyDoc.render(BatchTopology.build(config, OpenTelemetry.noop()).describe(), config));
+        TopologyDoc.render(OrdersTopology.build(config, OpenTelemetry.noop()).describe(), config));
     docs.put("CONFIGURATION.md", ConfigurationDoc.render(BatchConfig.configDef()));
     docs.put("TELEMETRY.md", TelemetryDoc.render(sampleRuns()) + LinkSizes.render());
     return docs;

@@ -1,7 +1,7 @@
 package dev.spanlinks.docs;
 
-import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
+import dev.spanlinks.streams.SpanlinksTelemetry;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
 import dev.spanlinks.streams.trace.internals.BatchSpans;
 import dev.spanlinks.streams.trace.internals.BatchTracer;

@@ -1,9 +1,9 @@
 package dev.spanlinks.docs;
 
+import dev.spanlinks.app.orders.OrdersTopology;
 import dev.spanlinks.streams.BatchConfig;
-import dev.spanlinks.streams.BatchTopology;
+import dev.spanlinks.streams.SpanlinksTelemetry;
 import dev.spanlinks.streams.trace.MessagingConventions;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -63,7 +63,7 @@ record SampleRun(List<SpanData> spans, Collection<MetricData> metrics) {
                 .build();
         TopologyTestDriver driver =
             new TopologyTestDriver(
-                BatchTopology.build(config, chosen(conventions, sdk)),
+                OrdersTopology.build(config, chosen(conventions, sdk)),
                 config.streamsProperties())) {
       TestInputTopic<String, byte[]> orders =
           driver.createInputTopic(

@@ -54,7 +54,7 @@ final class TopologyDoc {
         .append(config.deadLetterTopic())
         .append("` |\n");
     return "# Topology\n\n"
-        + "Generated from `BatchTopology.build(...)` by the topology-docs module; do not edit.\n"
+        + "Generated from `OrdersTopology.build(...)` by the topology-docs module; do not edit.\n"
         + "Topics shown are the defaults.\n\n"
         + "```mermaid\nflowchart TD\n"
         + lines

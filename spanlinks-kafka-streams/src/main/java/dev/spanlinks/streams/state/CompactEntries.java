@@ -1,7 +1,5 @@
 package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.trace.internals.TraceStates;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

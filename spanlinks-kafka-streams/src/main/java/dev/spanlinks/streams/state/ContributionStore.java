@@ -1,7 +1,5 @@
 package dev.spanlinks.streams.state;
 
-import dev.spanlinks.streams.model.internals.Contribution;
-import dev.spanlinks.streams.trace.internals.TraceStates;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceFlags;

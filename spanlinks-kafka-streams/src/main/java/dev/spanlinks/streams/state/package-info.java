@@ -6,7 +6,7 @@
  *
  * <p>Internal, like Kafka Streams' own {@code state.internals}; free to change in any release. Not
  * exported by the module descriptor: public only so that spanlinks' other packages can use it. What
- * users call is in {@link dev.spanlinks.streams}: {@code LinkedWindows}, {@code BatchTopology},
+ * users call is in {@link dev.spanlinks.streams}: {@code LinkedWindows}, {@code OrdersTopology},
  * {@code BatchConfig}. The store's formats are versioned: a release reads every format an earlier
  * one wrote, so windows left open across an upgrade close normally.
  */

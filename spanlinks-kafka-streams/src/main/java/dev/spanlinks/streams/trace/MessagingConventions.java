@@ -92,7 +92,7 @@ public enum MessagingConventions {
   }
 
   /** The choice of autoconfigured properties, where the system property and variable meet. */
-  static MessagingConventions fromConfig(ConfigProperties config) {
+  public static MessagingConventions fromConfig(ConfigProperties config) {
     return fromOptIn(config.getString(OPT_IN_PROPERTY));
   }
 
@@ -104,8 +104,8 @@ public enum MessagingConventions {
 
   /**
    * The names spans made with {@code openTelemetry} carry: as chosen for it by {@link #use} (which
-   * {@link SpanlinksTelemetry#autoConfigure} does from its configuration), else as the environment
-   * says, as instrumentation libraries read it.
+   * {@link dev.spanlinks.streams.SpanlinksTelemetry#autoConfigure} does from its configuration),
+   * else as the environment says, as instrumentation libraries read it.
    */
   public static MessagingConventions of(OpenTelemetry openTelemetry) {
     MessagingConventions conventions = chosen.get(openTelemetry);

@@ -3,7 +3,6 @@ package dev.spanlinks.streams.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spanlinks.streams.model.internals.Contribution;
 import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

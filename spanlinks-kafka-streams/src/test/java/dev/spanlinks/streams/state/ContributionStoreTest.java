@@ -2,7 +2,6 @@ package dev.spanlinks.streams.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.model.internals.Contribution;
 import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;

@@ -7,7 +7,7 @@ import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_NAME;
 import static io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.MESSAGING_OPERATION_TYPE;
 
-import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.SpanlinksAttributes;
 import io.opentelemetry.api.common.AttributeKey;

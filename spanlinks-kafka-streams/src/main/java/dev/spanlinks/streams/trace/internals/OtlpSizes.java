@@ -1,5 +1,6 @@
 package dev.spanlinks.streams.trace.internals;
 
+import dev.spanlinks.streams.state.TraceStates;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;

@@ -3,9 +3,9 @@ package dev.spanlinks.streams.trace.internals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.SpanlinksTelemetry;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
-import dev.spanlinks.streams.trace.SpanlinksTelemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;

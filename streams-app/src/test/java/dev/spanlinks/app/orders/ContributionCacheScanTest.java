@@ -1,0 +1,145 @@
+package dev.spanlinks.app.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spanlinks.streams.state.ContributionStore;
+import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.IntegerDeserializer;
+import org.apache.kafka.common.serialization.IntegerSerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 12: "the close scans the contributions store while writing tombstones; with a small record
+ * cache, evictions during the scan may hide blocks from the iterator". The property test ({@link
+ * TopologyModelTest}, tiny-cache variants) cannot show it: the test driver commits, and so flushes
+ * the cache, after every record, so a close never starts with unflushed blocks. A running
+ * application commits every {@code commit.interval.ms}, and a close does find blocks written since
+ * the last commit still only in the cache.
+ *
+ * <p>So this test drives the contributions store ({@link
+ * ContributionStore#contributionsStore(String)}, cached and changelogged as in the topology) with a
+ * processor that does, within one {@code process} call, what happens between two commits: blocks
+ * are written (the early ones evicted to RocksDB, the late ones still dirty in the cache), then the
+ * window is closed the way {@link CloseWindowsProcessor} closes it: one range scan that reads every
+ * block, then a tombstone on each. Tombstones written during the scan, as the close first did,
+ * evicted blocks still only in the cache into RocksDB behind the open iterator: with a 16 KB cache
+ * the close read 191 of the 200 blocks, and the other 9 stayed in the store, never emitted.
+ */
+class ContributionCacheScanTest {
+  private static final int BLOCKS = 200;
+  private static final int BLOCK_BYTES = 500;
+
+  @TempDir Path stateDir;
+
+  @ParameterizedTest(name = "statestore.cache.max.bytes={0}")
+  @ValueSource(longs = {0L, 1_024L, 16_384L, 65_536L, 10_485_760L})
+  void shouldReadEveryBlockWhenTheCloseFollowsTheWritesBeforeACommit(long cacheBytes) {
+    assertThat(closeAfterWrites(cacheBytes, true))
+        .as("blocks read by the close / blocks left in the store afterwards")
+        .containsExactly(BLOCKS, 0);
+  }
+
+  @ParameterizedTest(name = "statestore.cache.max.bytes={0}")
+  @ValueSource(longs = {0L, 1_024L, 16_384L, 65_536L, 10_485_760L})
+  void shouldReadEveryBlockWhenACommitCameBetweenWritesAndClose(long cacheBytes) {
+    assertThat(closeAfterWrites(cacheBytes, false))
+        .as("blocks read by the close / blocks left in the store afterwards")
+        .containsExactly(BLOCKS, 0);
+  }
+
+  /** Blocks the close read, and blocks left in the store after it. */
+  private List<Integer> closeAfterWrites(long cacheBytes, boolean sameCall) {
+    Topology topology = new Topology();
+    topology.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
+    topology.addProcessor("scan", () -> new WriteThenClose(), "in");
+    topology.addStateStore(ContributionStore.contributionsStore("batch-contributions"), "scan");
+    topology.addSink("out", "out", new StringSerializer(), new IntegerSerializer(), "scan");
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "cache-scan");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheBytes);
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
+      TestInputTopic<String, String> in =
+          driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+      TestOutputTopic<String, Integer> out =
+          driver.createOutputTopic("out", new StringDeserializer(), new IntegerDeserializer());
+      if (sameCall) {
+        in.pipeInput("write-and-close", "");
+      } else {
+        in.pipeInput("write", ""); // the driver commits after every record
+        in.pipeInput("close", "");
+      }
+      int read = out.readValue();
+      KeyValueStore<Bytes, byte[]> store = driver.getKeyValueStore("batch-contributions");
+      int left = 0;
+      try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
+        while (all.hasNext()) {
+          all.next();
+          left++;
+        }
+      }
+      return List.of(read, left);
+    }
+  }
+
+  private static final class WriteThenClose implements Processor<String, String, String, Integer> {
+    private ProcessorContext<String, Integer> context;
+    private KeyValueStore<Bytes, byte[]> contributions;
+
+    @Override
+    public void init(ProcessorContext<String, Integer> context) {
+      this.context = context;
+      this.contributions = context.getStateStore("batch-contributions");
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      if (record.key().startsWith("write")) {
+        for (int block = 0; block < BLOCKS; block++) {
+          BatchWindow batch = new BatchWindow(0L, "key-" + (block % 40));
+          contributions.put(ContributionStore.blockKey(batch, block), new byte[BLOCK_BYTES]);
+        }
+      }
+      if (record.key().endsWith("close")) {
+        context.forward(record.withKey("read").withValue(closeWindowZero()));
+      }
+    }
+
+    /** As {@code CloseWindowsProcessor.closeWindowsThrough}: scan, then tombstone what was read. */
+    private int closeWindowZero() {
+      List<Bytes> read = new ArrayList<>();
+      try (KeyValueIterator<Bytes, byte[]> entries =
+          contributions.range(
+              ContributionStore.windowPrefix(Long.MIN_VALUE),
+              ContributionStore.windowPrefix(ModelGenerator.HOUR))) {
+        while (entries.hasNext()) {
+          KeyValue<Bytes, byte[]> entry = entries.next();
+          read.add(entry.key);
+        }
+      }
+      read.forEach(key -> contributions.put(key, null));
+      return read.size();
+    }
+  }
+}
