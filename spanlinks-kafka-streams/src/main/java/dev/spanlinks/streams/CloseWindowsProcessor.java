@@ -1,8 +1,8 @@
 package dev.spanlinks.streams;
 
-import dev.spanlinks.streams.model.internals.Contribution;
+import dev.spanlinks.streams.state.BatchBlockStore;
+import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.state.ContributionStore;
-import dev.spanlinks.streams.state.OpenBlocks;
 import dev.spanlinks.streams.trace.KafkaHeadersSetter;
 import dev.spanlinks.streams.trace.MessagingConventions;
 import dev.spanlinks.streams.trace.internals.BatchSpanSettings;
@@ -15,26 +15,16 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,27 +91,9 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
   private final LinkNames names;
 
   private ProcessorContext<Object, Object> context;
-  private KeyValueStore<Bytes, byte[]> contributions;
+  private BatchBlockStore blocks;
   private KeyValueStore<String, Long> progress;
 
-  /**
-   * Batches whose sampled marker this task has written, so the marker is put once per batch, not
-   * once per sampled order. Bounded: a batch forgotten here only has its marker put again.
-   */
-  @SuppressWarnings("serial") // never serialised
-  private final Set<Bytes> sampledMarkers =
-      Collections.newSetFromMap(
-          new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Bytes, Boolean> eldest) {
-              return size() > MAX_SAMPLED_MARKERS;
-            }
-          });
-
-  /** Most entries of {@link #sampledMarkers}: a few hundred kilobytes. */
-  static final int MAX_SAMPLED_MARKERS = 4096;
-
-  private OpenBlocks openBlocks;
   private long nextBlockId;
   private long closedThrough;
 
@@ -211,7 +183,6 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
-    this.contributions = context.getStateStore(names.contributionsStore());
     this.progress = context.getStateStore(names.progressStore());
     Long stored = progress.get(CLOSED_THROUGH);
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
@@ -224,8 +195,8 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
     // Kafka Streams may init this processor again after wiping and restoring the task's state
     // (a revived task): nothing in memory may outlive that. A stream time kept from before would
     // close windows before the re-processed orders are stored again, making them late.
-    this.openBlocks = new OpenBlocks(this::takeBlockId);
-    this.sampledMarkers.clear();
+    this.blocks =
+        new BatchBlockStore(context.getStateStore(names.contributionsStore()), this::takeBlockId);
     this.commitOnceExported = false;
     this.pendingCheck = null;
     this.streamTimeMs = Long.MIN_VALUE;
@@ -320,27 +291,13 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
             captured.spanContext(),
             0,
             captured.linkAttributes());
-    KeyValue<Bytes, byte[]> block =
-        openBlocks.append(
-            batch, ContributionStore.encodeEntry(contribution, batch.windowStartMs()));
-    contributions.put(block.key, block.value);
-    if (captured.spanContext().isSampled()) {
-      markSampled(batch);
-    }
+    blocks.add(batch, contribution);
   }
 
   private long takeBlockId() {
     long id = nextBlockId++;
     progress.put(NEXT_BLOCK_ID, nextBlockId);
     return id;
-  }
-
-  /** Once per batch (and again after a restart, harmlessly): the batch has a sampled order. */
-  private void markSampled(ContributionStore.BatchWindow batch) {
-    Bytes marker = ContributionStore.sampledMarkerKey(batch);
-    if (sampledMarkers.add(marker)) {
-      contributions.put(marker, ContributionStore.MARKER_VALUE);
-    }
   }
 
   private void routeLate(Record<String, CapturedRecord> record) {
@@ -368,7 +325,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
       return;
     }
     long lastStoredEnd = lastStoredWindowEnd(closedThrough, target);
-    openBlocks.forgetWindowsBefore(target);
+    blocks.forgetOpenBlocksBefore(target);
     long reached =
         cause == CloseCause.IDLE
             ? Math.max(
@@ -403,17 +360,13 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
    * The end of the last window starting in {@code [fromBoundary, toBoundary)} that holds orders.
    */
   private long lastStoredWindowEnd(long fromBoundary, long toBoundary) {
-    try (KeyValueIterator<Bytes, byte[]> last =
-        contributions.reverseRange(windowPrefix(fromBoundary), windowPrefix(toBoundary))) {
-      return last.hasNext()
-          ? ContributionStore.decodeKey(last.next().key).batch().windowStartMs() + windows.sizeMs()
-          : NOTHING_STORED;
-    }
+    OptionalLong last = blocks.lastWindowStart(scanStart(fromBoundary), toBoundary);
+    return last.isPresent() ? last.getAsLong() + windows.sizeMs() : NOTHING_STORED;
   }
 
-  private static Bytes windowPrefix(long boundary) {
-    return ContributionStore.windowPrefix(
-        boundary == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : boundary);
+  /** The first window start a scan from {@code boundary} covers. */
+  private static long scanStart(long boundary) {
+    return boundary == BatchWindows.NOTHING_CLOSED ? Long.MIN_VALUE : boundary;
   }
 
   /**
@@ -443,59 +396,53 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
    * them from the store; true when there was one.
    */
   private boolean emitWindows(long fromBoundary, long toBoundary) {
-    BatchAccumulator open = null;
-    List<Bytes> closed = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> entries =
-        contributions.range(windowPrefix(fromBoundary), windowPrefix(toBoundary))) {
-      while (entries.hasNext()) {
-        KeyValue<Bytes, byte[]> entry = entries.next();
-        ContributionStore.StoredKey key = ContributionStore.decodeKey(entry.key);
-        if (open == null || !open.isFor(key.batch())) {
-          emit(open);
-          long windowEnd = key.batch().windowStartMs() + windows.sizeMs();
-          open =
-              new BatchAccumulator(
-                  tracer, key.batch(), windowEnd, idsPartition, config.dedupeTableMaxBytes());
-        }
-        if (key.isSampledMarker()) {
-          open.someLinkSampled();
-          sampledMarkers.remove(entry.key);
-        } else {
-          decode(key, entry.value, open);
-        }
-        closed.add(entry.key);
-      }
-    }
-    // Tombstones only once the scan is over: written during it, they can evict blocks that are
-    // still only in the record cache into RocksDB behind the open iterator, which then never
-    // sees them (found by ContributionCacheScanTest: 9 of 200 blocks with a 16 KB cache).
-    // put(key, null), not delete(key): delete reads the old value back first (a read per block,
-    // never used); both write the same tombstone.
-    for (Bytes key : closed) {
-      contributions.put(key, null);
-    }
-    emit(open);
-    return open != null;
+    Closing closing = new Closing();
+    boolean any = blocks.drain(scanStart(fromBoundary), toBoundary, closing);
+    emit(closing.open);
+    return any;
   }
 
   /**
-   * Feeds a stored block to its batch. A block that cannot be read (written by a version with a
-   * bug, say) must not fail the close: it would fail again on every restart, on every instance that
-   * takes the task. The block is counted and logged, and the batch closes with what of it could be
-   * read.
+   * The batches of one close, as the store hands their contributions over: each batch is emitted as
+   * soon as the next one begins.
    */
-  private void decode(ContributionStore.StoredKey key, byte[] value, BatchAccumulator batch) {
-    try {
-      ContributionStore.decodeValue(key, value, batch::add);
-    } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+  private final class Closing implements BatchBlockStore.Drain {
+    private BatchAccumulator open;
+
+    private BatchAccumulator batch(ContributionStore.BatchWindow batch) {
+      if (open == null || !open.isFor(batch)) {
+        emit(open);
+        long windowEnd = batch.windowStartMs() + windows.sizeMs();
+        open =
+            new BatchAccumulator(
+                tracer, batch, windowEnd, idsPartition, config.dedupeTableMaxBytes());
+      }
+      return open;
+    }
+
+    @Override
+    public void contribution(ContributionStore.BatchWindow batch, Contribution contribution) {
+      batch(batch).add(contribution);
+    }
+
+    @Override
+    public void sampled(ContributionStore.BatchWindow batch) {
+      batch(batch).someLinkSampled();
+    }
+
+    /** Counted and logged; the batch closes with what of it could be read. */
+    @Override
+    public void unreadableBlock(
+        ContributionStore.BatchWindow batch, int bytes, RuntimeException reason) {
+      batch(batch);
       metrics.unreadableBlock();
       log.error(
           "Skipping an unreadable stored block. batchKey=[{}] windowStart=[{}] bytes=[{}]"
               + " reason=[{}]",
-          key.batch().batchKey(),
-          Instant.ofEpochMilli(key.batch().windowStartMs()),
-          value.length,
-          e.toString());
+          batch.batchKey(),
+          Instant.ofEpochMilli(batch.windowStartMs()),
+          bytes,
+          reason.toString());
     }
   }
 

@@ -1,9 +1,12 @@
-package dev.spanlinks.app.orders;
+package dev.spanlinks.streams.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.state.ContributionStore;
 import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +16,6 @@ import org.apache.kafka.common.serialization.IntegerSerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -24,15 +26,19 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 12: "the close scans the contributions store while writing tombstones; with a small record
- * cache, evictions during the scan may hide blocks from the iterator". The property test ({@link
- * TopologyModelTest}, tiny-cache variants) cannot show it: the test driver commits, and so flushes
- * the cache, after every record, so a close never starts with unflushed blocks. A running
+ * The typed store of the close step: what {@link BatchBlockStore#drain} hands over, and its
+ * scan-then-tombstone rule under Kafka Streams' record cache.
+ *
+ * <p>Issue 12: "the close scans the contributions store while writing tombstones; with a small
+ * record cache, evictions during the scan may hide blocks from the iterator". The property test
+ * ({@link TopologyModelTest}, tiny-cache variants) cannot show it: the test driver commits, and so
+ * flushes the cache, after every record, so a close never starts with unflushed blocks. A running
  * application commits every {@code commit.interval.ms}, and a close does find blocks written since
  * the last commit still only in the cache.
  *
@@ -40,12 +46,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ContributionStore#contributionsStore(String)}, cached and changelogged as in the topology) with a
  * processor that does, within one {@code process} call, what happens between two commits: blocks
  * are written (the early ones evicted to RocksDB, the late ones still dirty in the cache), then the
- * window is closed the way {@link CloseWindowsProcessor} closes it: one range scan that reads every
- * block, then a tombstone on each. Tombstones written during the scan, as the close first did,
- * evicted blocks still only in the cache into RocksDB behind the open iterator: with a 16 KB cache
- * the close read 191 of the 200 blocks, and the other 9 stayed in the store, never emitted.
+ * window is closed through {@link BatchBlockStore#drain}, as the close step closes it. Tombstones
+ * written during the scan, as the close first did, evicted blocks still only in the cache into
+ * RocksDB behind the open iterator: with a 16 KB cache the close read 191 of the 200 blocks, and
+ * the other 9 stayed in the store, never emitted.
  */
-class ContributionCacheScanTest {
+class BatchBlockStoreTest {
+  private static final long HOUR = 3_600_000L;
   private static final int BLOCKS = 200;
   private static final int BLOCK_BYTES = 500;
 
@@ -106,11 +113,14 @@ class ContributionCacheScanTest {
   private static final class WriteThenClose implements Processor<String, String, String, Integer> {
     private ProcessorContext<String, Integer> context;
     private KeyValueStore<Bytes, byte[]> contributions;
+    private BatchBlockStore blocks;
 
     @Override
     public void init(ProcessorContext<String, Integer> context) {
       this.context = context;
       this.contributions = context.getStateStore("batch-contributions");
+      long[] nextBlock = {0};
+      this.blocks = new BatchBlockStore(contributions, () -> nextBlock[0]++);
     }
 
     @Override
@@ -126,20 +136,103 @@ class ContributionCacheScanTest {
       }
     }
 
-    /** As {@code CloseWindowsProcessor.closeWindowsThrough}: scan, then tombstone what was read. */
+    /** The blocks the drain handed over: all unreadable here, 500 zero bytes each. */
     private int closeWindowZero() {
-      List<Bytes> read = new ArrayList<>();
-      try (KeyValueIterator<Bytes, byte[]> entries =
-          contributions.range(
-              ContributionStore.windowPrefix(Long.MIN_VALUE),
-              ContributionStore.windowPrefix(ModelGenerator.HOUR))) {
-        while (entries.hasNext()) {
-          KeyValue<Bytes, byte[]> entry = entries.next();
-          read.add(entry.key);
-        }
-      }
-      read.forEach(key -> contributions.put(key, null));
-      return read.size();
+      int[] read = {0};
+      blocks.drain(
+          Long.MIN_VALUE,
+          HOUR,
+          new Counting() {
+            @Override
+            public void unreadableBlock(BatchWindow batch, int bytes, RuntimeException reason) {
+              read[0]++;
+            }
+          });
+      return read[0];
     }
+  }
+
+  @Test
+  void shouldHandOverEachBatchsContributionsTogetherInArrivalOrderThenDeleteThem() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    long[] nextBlock = {0};
+    BatchBlockStore blocks = new BatchBlockStore(store, () -> nextBlock[0]++);
+    BatchWindow eu = new BatchWindow(0L, "eu");
+    BatchWindow us = new BatchWindow(0L, "us");
+    BatchWindow later = new BatchWindow(HOUR, "eu");
+    for (int n = 0; n < 30; n++) { // several blocks each: a block stops below 1 KiB
+      blocks.add(n % 2 == 0 ? eu : us, contribution("o-" + n, n == 7));
+    }
+    blocks.add(later, contribution("o-later", false));
+
+    assertThat(blocks.lastWindowStart(Long.MIN_VALUE, HOUR)).hasValue(0L);
+    assertThat(blocks.lastWindowStart(Long.MIN_VALUE, 2 * HOUR)).hasValue(HOUR);
+    List<String> handedOver = new ArrayList<>();
+    boolean any =
+        blocks.drain(
+            Long.MIN_VALUE,
+            HOUR,
+            new Counting() {
+              @Override
+              public void contribution(BatchWindow batch, Contribution contribution) {
+                handedOver.add(batch.batchKey() + ":" + contribution.orderId());
+              }
+
+              @Override
+              public void sampled(BatchWindow batch) {
+                handedOver.add(batch.batchKey() + ":sampled");
+              }
+            });
+
+    assertThat(any).isTrue();
+    List<String> expected = new ArrayList<>();
+    for (int n = 0; n < 30; n += 2) {
+      expected.add("eu:o-" + n);
+    }
+    // o-7 was sampled: the batch's marker, its key without a block id, sorts before its blocks.
+    expected.add("us:sampled");
+    for (int n = 1; n < 30; n += 2) {
+      expected.add("us:o-" + n);
+    }
+    assertThat(handedOver).containsExactlyElementsOf(expected);
+    assertThat(blocks.lastWindowStart(Long.MIN_VALUE, HOUR)).as("deleted").isEmpty();
+    assertThat(blocks.lastWindowStart(HOUR, 2 * HOUR)).as("a later window stays").hasValue(HOUR);
+    assertThat(blocks.drain(Long.MIN_VALUE, HOUR, new Counting())).isFalse();
+  }
+
+  /** A drain that ignores what it is handed. */
+  private static class Counting implements BatchBlockStore.Drain {
+    @Override
+    public void contribution(BatchWindow batch, Contribution contribution) {}
+
+    @Override
+    public void sampled(BatchWindow batch) {}
+
+    @Override
+    public void unreadableBlock(BatchWindow batch, int bytes, RuntimeException reason) {}
+  }
+
+  private static Contribution contribution(String id, boolean sampled) {
+    SpanContext context =
+        SpanContext.createFromRemoteParent(
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331",
+            sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+            TraceState.getDefault());
+    return new Contribution(id, 1_000L, 0, 42L, BigDecimal.ONE, "EUR", context, 0);
+  }
+
+  private static KeyValueStore<Bytes, byte[]> memoryStore() {
+    KeyValueStore<Bytes, byte[]> store =
+        org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+                org.apache.kafka.streams.state.Stores.inMemoryKeyValueStore("blocks"),
+                org.apache.kafka.common.serialization.Serdes.Bytes(),
+                org.apache.kafka.common.serialization.Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    store.init(
+        new org.apache.kafka.streams.processor.api.MockProcessorContext<>().getStateStoreContext(),
+        store);
+    return store;
   }
 }
