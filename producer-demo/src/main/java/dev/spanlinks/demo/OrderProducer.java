@@ -49,7 +49,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * simulated time {@code speed} times faster than wall-clock time, and the same settings always give
  * the same event times.
  */
-final class OrderProducer implements AutoCloseable {
+public final class OrderProducer implements AutoCloseable {
   private static final List<String> CURRENCIES = List.of("EUR", "USD", "GBP");
 
   private final KafkaProducer<String, byte[]> producer;
@@ -65,7 +65,7 @@ final class OrderProducer implements AutoCloseable {
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
 
   /** What to produce. */
-  record Settings(
+  public record Settings(
       String topic,
       int count,
       double ratePerSecond,
@@ -84,18 +84,18 @@ final class OrderProducer implements AutoCloseable {
    * @param invalidOrders the value (UTF-8 JSON) of every invalid order sent: each must become
    *     exactly one dead letter
    */
-  record Result(
+  public record Result(
       int produced,
       int invalid,
       int untraced,
       List<SpanContext> tracedOrders,
       List<String> invalidOrders) {
-    int valid() {
+    public int valid() {
       return produced - invalid;
     }
   }
 
-  OrderProducer(Map<String, Object> kafkaSettings, OpenTelemetry openTelemetry) {
+  public OrderProducer(Map<String, Object> kafkaSettings, OpenTelemetry openTelemetry) {
     Map<String, Object> props = new java.util.HashMap<>(kafkaSettings);
     props.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
     props.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -116,7 +116,7 @@ final class OrderProducer implements AutoCloseable {
    *
    * @throws KafkaException the first send that failed; no further orders are sent after it
    */
-  Result produce(Settings settings, PrintWriter progress) throws InterruptedException {
+  public Result produce(Settings settings, PrintWriter progress) throws InterruptedException {
     Random random = new Random(settings.seed());
     String run = Long.toString(settings.seed() & 0xffffff, 36);
     List<SpanContext> traced = Collections.synchronizedList(new ArrayList<>());

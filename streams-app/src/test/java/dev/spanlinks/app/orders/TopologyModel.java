@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * idle.close if shorter), close on the wall clock alone; else close as a record would.
  *
  * <p>Public, with {@link ModelEvent}, {@link Outcome} and {@link ModelGenerator}, for the broker
- * test of the model in producer-demo ({@code TopologyModelOnBrokerIT}).
+ * test of the model in integration-tests ({@code TopologyModelOnBrokerIT}).
  *
  * <p>{@link Legacy} switches back, one at a time, the rules issue 12 changes, to tell which
  * failures of today's code those changes explain. The spec is the model with none of them.
