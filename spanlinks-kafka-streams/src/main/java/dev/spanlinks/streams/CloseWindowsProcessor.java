@@ -129,7 +129,10 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
   /** How often {@link #pendingCheck} looks: short, it only runs between a close and its commits. */
   static final Duration EXPORT_CHECK_INTERVAL = Duration.ofMillis(10);
 
-  /** For the orders topology: batches and late orders go to their sinks by name. */
+  /**
+   * With the default names, batches and late records to two children by name: how the close step's
+   * unit tests drive it alone.
+   */
   CloseWindowsProcessor(BatchConfig config, OpenTelemetry openTelemetry) {
     this(
         config,

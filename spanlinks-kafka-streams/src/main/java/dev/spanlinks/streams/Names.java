@@ -1,9 +1,10 @@
 package dev.spanlinks.streams;
 
 /**
- * Every name spanlinks gives to Kafka: default topics, processors, stores and sinks. Kafka never
- * generates one ({@code ensure.explicit.internal.resource.naming=true}), so changelog topics and
- * metrics keep their names across releases.
+ * The library's default names: topics (of {@link BatchConfig}) and, for an unnamed linked stream,
+ * its processors and stores ({@link LinkNames}), which spanlinks' own orders topology keeps. Kafka
+ * never generates one ({@code ensure.explicit.internal.resource.naming=true}), so changelog topics
+ * and metrics keep their names across releases.
  */
 final class Names {
   static final String ORDERS_TOPIC = "orders";
@@ -11,26 +12,13 @@ final class Names {
   static final String LATE_ORDERS_TOPIC = "orders-late";
   static final String DEAD_LETTER_TOPIC = "orders-dlq";
 
-  static final String ORDERS_SOURCE = "orders-source";
   static final String CAPTURE_ORDER = "capture-order";
 
-  /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
-  static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
-
-  /** Holds every order to the write limits before anything is written for it. */
-  static final String ADMIT_ORDER = "admit-order";
-
-  /** With {@code spanlinks.repartition.by.key}: notes each order's input position. */
-  static final String MARK_SOURCE_POSITION = "mark-source-position";
-
-  /**
-   * With {@code spanlinks.repartition.by.key}: the repartition by batch key, through the internal
-   * topic {@code <application.id>-orders-by-key-repartition}.
-   */
-  static final String ORDERS_BY_KEY = "orders-by-key";
-
   static final String CLOSE_WINDOWS = "close-windows";
+
+  /** The two children the close step's unit tests drive it with (see CloseWindowsProcessor). */
   static final String ORDER_BATCHES_SINK = "order-batches-sink";
+
   static final String LATE_ORDERS_SINK = "orders-late-sink";
 
   /**
