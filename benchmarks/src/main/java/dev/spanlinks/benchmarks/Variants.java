@@ -95,6 +95,12 @@ final class Variants {
         .build();
   }
 
+  /**
+   * The baselines' window retention: longer than the inputs' last window and their closing orders
+   * two hours later.
+   */
+  static final Duration COUNT_RETENTION = Duration.ofHours(6);
+
   /** The untraced baseline: a DSL windowed count, emitted when the window closes. */
   static Topology dslCount() {
     return dslCount(ORDERS, OUT);
@@ -109,7 +115,11 @@ final class Variants {
         .count(
             Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("count-store")
                 .withKeySerde(Serdes.String())
-                .withValueSerde(Serdes.Long()))
+                .withValueSerde(Serdes.Long())
+                // Window stores drop what is older than their retention (size + grace: 65 min)
+                // behind stream time, and the inputs' closing orders come two hours after the
+                // last window: it would be gone, segment by segment, before it is emitted.
+                .withRetention(COUNT_RETENTION))
         .toStream(Named.as("count-out"))
         .map((window, count) -> KeyValue.pair(window.key(), count), Named.as("count-unwindow"))
         .to(outTopic, Produced.with(Serdes.String(), Serdes.Long()).withName("count-sink"));
@@ -150,7 +160,8 @@ final class Variants {
                         org.apache.kafka.common.utils.Bytes, byte[]>>
                     as("list-store")
                 .withKeySerde(Serdes.String())
-                .withValueSerde(listSerde()))
+                .withValueSerde(listSerde())
+                .withRetention(COUNT_RETENTION))
         .toStream(Named.as("list-out"))
         .map(
             (window, list) -> KeyValue.pair(window.key(), (long) list.size()),
