@@ -73,7 +73,9 @@ class BenchmarkSmokeIT {
         .hasSize(1);
     assertThat(report)
         .contains("plain consumer (ceiling), median:")
-        .contains("every variant: processing.guarantee=exactly_once_v2, commit.interval.ms=100,")
+        .contains(
+            "every variant: processing.guarantee=exactly_once_v2,"
+                + " producer.transaction.timeout.ms=300000, commit.interval.ms=100,")
         .contains("num.stream.threads=4")
         .contains("instances=2")
         .containsPattern("\\| spanlinks \\| [\\d,]+ \\| [\\d.]+ \\| [\\d.]+ \\|")
