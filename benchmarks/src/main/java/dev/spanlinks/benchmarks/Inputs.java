@@ -67,10 +67,27 @@ final class Inputs {
     return 0x10000000L + n;
   }
 
+  /**
+   * The {@code n} that {@link #order} gave the order {@code value}: the orders that close the
+   * windows are numbered from the count of orders before them.
+   */
+  static long orderNumber(byte[] value) {
+    String json = new String(value, StandardCharsets.UTF_8);
+    int at = json.indexOf(ORDER_ID_PREFIX);
+    if (at < 0) {
+      throw new IllegalArgumentException("Not a benchmark order: " + json);
+    }
+    int from = at + ORDER_ID_PREFIX.length();
+    return Long.parseLong(json.substring(from, json.indexOf('"', from)));
+  }
+
+  private static final String ORDER_ID_PREFIX = "\"orderId\":\"order-";
+
   /** One traced order of batch key {@code key} at {@code eventTime}. */
   static TestRecord<String, byte[]> order(int n, String key, long eventTime) {
     String json =
-        "{\"orderId\":\"order-"
+        "{"
+            + ORDER_ID_PREFIX
             + n
             + "\",\"customerId\":\"c-"
             + (n % 1000)
