@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * One closing (batch key, window), fed its contributions one by one as the store scan yields them:
@@ -38,7 +39,8 @@ final class BatchAccumulator implements AutoCloseable {
       ContributionStore.BatchWindow batch,
       long windowEndMs,
       int partition,
-      long seenIdsMaxBytes) {
+      long seenIdsMaxBytes,
+      BooleanSupplier sampledAhead) {
     this.seen = new SeenOrderIds(seenIdsMaxBytes);
     this.batchKey = batch.batchKey();
     this.windowStartMs = batch.windowStartMs();
@@ -50,19 +52,23 @@ final class BatchAccumulator implements AutoCloseable {
             Instant.ofEpochMilli(windowStartMs),
             Instant.ofEpochMilli(windowEndMs),
             partition);
+    this.spans.sampledAhead(sampledAhead);
   }
 
   boolean isFor(ContributionStore.BatchWindow batch) {
     return batch.windowStartMs() == windowStartMs && batch.batchKey().equals(batchKey);
   }
 
-  /** Some order of this batch arrived sampled; called before the first {@link #add}. */
+  /** Some order of this batch arrived sampled (an earlier version's marker says so). */
   void someLinkSampled() {
     spans.someLinkSampled();
   }
 
   /** Counts an order id seen before in this batch as a duplicate, and nothing else. */
   void add(Contribution contribution) {
+    if (contribution.spanContext().isSampled()) {
+      spans.someLinkSampled();
+    }
     if (!seen.add(contribution.orderId())) {
       duplicates++;
       return;

@@ -64,7 +64,15 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
       new RateLimitedWarning(
           log, "Routing late order. topic=[{}] partition=[{}] offset=[{}] closedThrough=[{}]");
   private static final String CLOSED_THROUGH = "closed-through";
+
+  /**
+   * No block id at or above it has been given: ids are taken in ranges of {@link
+   * #BLOCK_IDS_RESERVED}, so the store is written once a range, not once a block (a one-order batch
+   * is a block).
+   */
   private static final String NEXT_BLOCK_ID = "next-block-id";
+
+  static final long BLOCK_IDS_RESERVED = 1024;
   private static final String EMITTED_THROUGH = "emitted-through";
 
   /** {@link #decisionCommits} when the decision is in the state restored at init: committed. */
@@ -95,6 +103,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
   private KeyValueStore<String, Long> progress;
 
   private long nextBlockId;
+  private long blockIdsReservedUpTo;
   private long closedThrough;
 
   /** Windows before this boundary have been emitted; those up to {@link #closedThrough} wait. */
@@ -191,6 +200,7 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
     this.closedThrough = stored == null ? BatchWindows.NOTHING_CLOSED : stored;
     Long storedBlockId = progress.get(NEXT_BLOCK_ID);
     this.nextBlockId = storedBlockId == null ? 0 : storedBlockId;
+    this.blockIdsReservedUpTo = nextBlockId;
     Long storedEmitted = progress.get(EMITTED_THROUGH);
     // State written before closes had two steps emitted what it closed in the same transaction.
     this.emittedThrough = storedEmitted == null ? closedThrough : storedEmitted;
@@ -298,8 +308,11 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
   }
 
   private long takeBlockId() {
+    if (nextBlockId == blockIdsReservedUpTo) {
+      blockIdsReservedUpTo = nextBlockId + BLOCK_IDS_RESERVED;
+      progress.put(NEXT_BLOCK_ID, blockIdsReservedUpTo);
+    }
     long id = nextBlockId++;
-    progress.put(NEXT_BLOCK_ID, nextBlockId);
     return id;
   }
 
@@ -418,7 +431,12 @@ final class CloseWindowsProcessor implements Processor<String, CapturedRecord, O
         long windowEnd = batch.windowStartMs() + windows.sizeMs();
         open =
             new BatchAccumulator(
-                tracer, batch, windowEnd, idsPartition, config.dedupeTableMaxBytes());
+                tracer,
+                batch,
+                windowEnd,
+                idsPartition,
+                config.dedupeTableMaxBytes(),
+                () -> blocks.sampledAhead(batch));
       }
       return open;
     }

@@ -3,12 +3,9 @@ package dev.spanlinks.streams.state;
 import dev.spanlinks.streams.state.ContributionStore.BatchWindow;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -18,8 +15,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The contributions store as the close step uses it, in batches and contributions rather than
  * bytes: it owns the key layout ({@link ContributionStore}, as Kafka's {@code WindowKeySchema} owns
- * a window store's), the blocks being filled ({@link OpenBlocks}), the sampled markers, and the
- * rule that a close scans its windows first and writes their tombstones only after the scan.
+ * a window store's), the blocks being filled ({@link OpenBlocks}), and the rule that a close scans
+ * its windows first and writes their tombstones only after the scan.
+ *
+ * <p>A batch's first span starts with its sampling known: whether any of its orders arrived
+ * sampled. A batch of one chunk of links starts it once all its contributions have been handed
+ * over, and knows; a larger batch starts it earlier and asks {@link #sampledAhead}, which reads the
+ * rest of the batch as far as its first sampled contribution. Nothing is written for it when an
+ * order is stored: earlier versions wrote a marker entry per sampled batch (a put and a tombstone
+ * more per batch, most of a one-order batch's writes), which is still read.
  *
  * <p>One per task, built at the processor's {@code init}: nothing in it outlives a revived task but
  * the store itself.
@@ -32,7 +36,9 @@ public final class BatchBlockStore {
     /** One stored contribution of {@code batch}, in the order they arrived. */
     void contribution(BatchWindow batch, Contribution contribution);
 
-    /** {@code batch} holds a contribution whose span context was sampled. */
+    /**
+     * {@code batch} has a sampled marker, written by an earlier version: before its contributions.
+     */
     void sampled(BatchWindow batch);
 
     /**
@@ -42,25 +48,20 @@ public final class BatchBlockStore {
     void unreadableBlock(BatchWindow batch, int bytes, RuntimeException reason);
   }
 
-  /** Most batches whose sampled marker is remembered as written: a few hundred kilobytes. */
-  public static final int MAX_SAMPLED_MARKERS = 4096;
+  /** Past the longest suffix of a batch's keys (a block id, or a format-1 order id's UTF-8). */
+  private static final byte[] AFTER_EVERY_SUFFIX = filled(16, (byte) 0xFF);
 
   private final KeyValueStore<Bytes, byte[]> store;
   private final OpenBlocks openBlocks;
 
-  /**
-   * Batches whose sampled marker this task has written, so the marker is put once per batch, not
-   * once per sampled contribution. Bounded: a batch forgotten here only has its marker put again.
-   */
-  @SuppressWarnings("serial") // never serialised
-  private final Set<Bytes> sampledMarkers =
-      Collections.newSetFromMap(
-          new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Bytes, Boolean> eldest) {
-              return size() > MAX_SAMPLED_MARKERS;
-            }
-          });
+  /** The contributions of the block being handed over; reused. */
+  private final List<Contribution> block = new ArrayList<>();
+
+  /** Where a drain's scan is: the key and batch of the block being handed over; null when none. */
+  private Bytes scanKey;
+
+  private BatchWindow scanBatch;
+  private boolean scanBlockSampled;
 
   /**
    * @param newBlockId the id of the next block, never one given before on this task
@@ -72,21 +73,10 @@ public final class BatchBlockStore {
 
   /** Adds one contribution to its batch: to the block the batch is filling, or a new one. */
   public void add(BatchWindow batch, Contribution contribution) {
-    KeyValue<Bytes, byte[]> block =
+    KeyValue<Bytes, byte[]> entry =
         openBlocks.append(
             batch, ContributionStore.encodeEntry(contribution, batch.windowStartMs()));
-    store.put(block.key, block.value);
-    if (contribution.spanContext().isSampled()) {
-      markSampled(batch);
-    }
-  }
-
-  /** Once per batch (and again after a restart, harmlessly): the batch has a sampled order. */
-  private void markSampled(BatchWindow batch) {
-    Bytes marker = ContributionStore.sampledMarkerKey(batch);
-    if (sampledMarkers.add(marker)) {
-      store.put(marker, ContributionStore.MARKER_VALUE);
-    }
+    store.put(entry.key, entry.value);
   }
 
   /**
@@ -126,26 +116,92 @@ public final class BatchBlockStore {
         ContributionStore.StoredKey key = ContributionStore.decodeKey(entry.key);
         if (key.isSampledMarker()) {
           drain.sampled(key.batch());
-          sampledMarkers.remove(entry.key);
         } else {
-          try {
-            ContributionStore.decodeValue(
-                key, entry.value, contribution -> drain.contribution(key.batch(), contribution));
-          } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
-            drain.unreadableBlock(key.batch(), entry.value.length, e);
-          }
+          handOver(key, entry, drain);
         }
         scanned.add(entry.key);
       }
+    } finally {
+      scanKey = null;
+      scanBatch = null;
+      block.clear();
     }
     // Tombstones only once the scan is over: written during it, they can evict blocks that are
     // still only in the record cache into RocksDB behind the open iterator, which then never
-    // sees them (found by ContributionCacheScanTest: 9 of 200 blocks with a 16 KB cache).
+    // sees them (found by BatchBlockStoreTest: 9 of 200 blocks with a 16 KB cache).
     // put(key, null), not delete(key): delete reads the old value back first (a read per block,
     // never used); both write the same tombstone.
     for (Bytes key : scanned) {
       store.put(key, null);
     }
     return !scanned.isEmpty();
+  }
+
+  /** One block's contributions, decoded whole first, so {@link #sampledAhead} can see them all. */
+  private void handOver(
+      ContributionStore.StoredKey key, KeyValue<Bytes, byte[]> entry, Drain drain) {
+    block.clear();
+    try {
+      ContributionStore.decodeValue(key, entry.value, block::add);
+    } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+      drain.unreadableBlock(key.batch(), entry.value.length, e);
+      return;
+    }
+    scanKey = entry.key;
+    scanBatch = key.batch();
+    scanBlockSampled = false;
+    for (Contribution contribution : block) {
+      scanBlockSampled |= contribution.spanContext().isSampled();
+    }
+    for (Contribution contribution : block) {
+      drain.contribution(key.batch(), contribution);
+    }
+  }
+
+  /**
+   * While a {@link #drain} hands over {@code batch}: whether a contribution of it not handed over
+   * yet arrived sampled (read from the store, as far as the first one that did). False once the
+   * drain has moved past the batch: everything of it has been handed over.
+   */
+  public boolean sampledAhead(BatchWindow batch) {
+    if (scanKey == null || !batch.equals(scanBatch)) {
+      return false;
+    }
+    if (scanBlockSampled) {
+      return true;
+    }
+    try (KeyValueIterator<Bytes, byte[]> rest =
+        store.range(scanKey, ContributionStore.key(batch, AFTER_EVERY_SUFFIX))) {
+      while (rest.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = rest.next();
+        if (entry.key.equals(scanKey)) {
+          continue;
+        }
+        if (anySampled(ContributionStore.decodeKey(entry.key), entry.value)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean anySampled(ContributionStore.StoredKey key, byte[] value) {
+    if (key.isSampledMarker()) {
+      return true;
+    }
+    boolean[] sampled = {false};
+    try {
+      ContributionStore.decodeValue(
+          key, value, contribution -> sampled[0] |= contribution.spanContext().isSampled());
+    } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+      // unreadable: the drain counts it when its scan gets there
+    }
+    return sampled[0];
+  }
+
+  private static byte[] filled(int length, byte value) {
+    byte[] bytes = new byte[length];
+    Arrays.fill(bytes, value);
+    return bytes;
   }
 }

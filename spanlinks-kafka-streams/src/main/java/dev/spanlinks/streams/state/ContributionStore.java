@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  * scan; the batch key is length-prefixed, so one batch's blocks are contiguous. The block id (8
  * bytes, big-endian) is the task's block sequence number, kept in the window progress store ({@code
  * window-progress}): unique within the task, and in arrival order. A key with no block id marks a
- * batch that has a sampled order.
+ * batch that has a sampled order: written by earlier versions, still read.
  *
  * <p>Value: a version byte, then one entry per order: the {@link Contribution} fields, with the
  * span context as raw bytes (16 + 8 + 1) plus the tracestate as it arrived, in the compact form of
@@ -61,7 +61,7 @@ public final class ContributionStore {
     }
   }
 
-  /** The value of a marker entry; never read back, only its key matters. */
+  /** The value of an earlier version's marker entry; never read back, only its key matters. */
   public static final byte[] MARKER_VALUE = {0};
 
   /** The contributions store, under {@code name}. */

@@ -189,8 +189,7 @@ class BatchBlockStoreTest {
     for (int n = 0; n < 30; n += 2) {
       expected.add("eu:o-" + n);
     }
-    // o-7 was sampled: the batch's marker, its key without a block id, sorts before its blocks.
-    expected.add("us:sampled");
+    // o-7 was sampled, but nothing marks it in the store: the close learns it from the blocks.
     for (int n = 1; n < 30; n += 2) {
       expected.add("us:o-" + n);
     }
@@ -198,6 +197,93 @@ class BatchBlockStoreTest {
     assertThat(blocks.lastWindowStart(Long.MIN_VALUE, HOUR)).as("deleted").isEmpty();
     assertThat(blocks.lastWindowStart(HOUR, 2 * HOUR)).as("a later window stays").hasValue(HOUR);
     assertThat(blocks.drain(Long.MIN_VALUE, HOUR, new Counting())).isFalse();
+  }
+
+  @Test
+  void shouldWriteOnlyTheBlocksOfABatchWithSampledOrders() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    long[] nextBlock = {0};
+    BatchBlockStore blocks = new BatchBlockStore(store, () -> nextBlock[0]++);
+    blocks.add(new BatchWindow(0L, "eu"), contribution("o-1", true));
+
+    List<Bytes> keys = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
+      all.forEachRemaining(entry -> keys.add(entry.key));
+    }
+    assertThat(keys).containsExactly(ContributionStore.blockKey(new BatchWindow(0L, "eu"), 0));
+  }
+
+  /**
+   * A batch whose first span starts before all its orders are seen asks what is ahead: the answer
+   * must say whether any order not handed over yet was sampled, wherever it is in the batch.
+   */
+  @ParameterizedTest(name = "sampled order at {0} of 60")
+  @ValueSource(ints = {-1, 0, 1, 16, 17, 40, 59})
+  void shouldSayWhetherAnOrderAheadWasSampled(int sampledAt) {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    long[] nextBlock = {0};
+    BatchBlockStore blocks = new BatchBlockStore(store, () -> nextBlock[0]++);
+    BatchWindow eu = new BatchWindow(0L, "eu");
+    BatchWindow us = new BatchWindow(0L, "us");
+    for (int n = 0; n < 60; n++) { // several blocks: a block stops below 1 KiB
+      blocks.add(eu, contribution("o-" + n, n == sampledAt));
+    }
+    blocks.add(us, contribution("u-0", true)); // the next batch's sampled order is not eu's
+
+    List<Boolean> aheadAtEach = new ArrayList<>();
+    List<Boolean> sampledSoFar = new ArrayList<>();
+    blocks.drain(
+        Long.MIN_VALUE,
+        HOUR,
+        new Counting() {
+          @Override
+          public void contribution(BatchWindow batch, Contribution contribution) {
+            if (batch.equals(eu)) {
+              boolean before = !sampledSoFar.isEmpty() && sampledSoFar.get(sampledSoFar.size() - 1);
+              sampledSoFar.add(before || contribution.spanContext().isSampled());
+              aheadAtEach.add(blocks.sampledAhead(eu));
+            } else {
+              assertThat(blocks.sampledAhead(eu)).as("the scan has left eu").isFalse();
+            }
+          }
+        });
+
+    assertThat(aheadAtEach).hasSize(60);
+    for (int n = 0; n < 60; n++) {
+      assertThat(sampledSoFar.get(n) || aheadAtEach.get(n))
+          .as("after order %d: sampled so far, or ahead", n)
+          .isEqualTo(sampledAt >= 0);
+    }
+    assertThat(blocks.sampledAhead(eu)).as("no drain under way").isFalse();
+  }
+
+  @Test
+  void shouldStillReadTheSampledMarkerOfAnEarlierVersion() {
+    KeyValueStore<Bytes, byte[]> store = memoryStore();
+    long[] nextBlock = {0};
+    BatchBlockStore blocks = new BatchBlockStore(store, () -> nextBlock[0]++);
+    BatchWindow eu = new BatchWindow(0L, "eu");
+    blocks.add(eu, contribution("o-1", false));
+    store.put(ContributionStore.sampledMarkerKey(eu), ContributionStore.MARKER_VALUE);
+
+    List<String> handedOver = new ArrayList<>();
+    blocks.drain(
+        Long.MIN_VALUE,
+        HOUR,
+        new Counting() {
+          @Override
+          public void contribution(BatchWindow batch, Contribution contribution) {
+            handedOver.add(contribution.orderId());
+          }
+
+          @Override
+          public void sampled(BatchWindow batch) {
+            handedOver.add("sampled");
+          }
+        });
+
+    assertThat(handedOver).containsExactly("sampled", "o-1");
+    assertThat(blocks.lastWindowStart(Long.MIN_VALUE, HOUR)).as("marker deleted too").isEmpty();
   }
 
   /** A drain that ignores what it is handed. */

@@ -80,12 +80,19 @@ public record BatchIds(String applicationId, String batchKey, long windowStartMs
         ByteBuffer.allocate(4 + app.length + 4 + key.length + 8 + 4 + 4 + suffix.length);
     input.putInt(app.length).put(app).putInt(key.length).put(key);
     input.putLong(windowStartMs).putInt(partition).putInt(chunkIndex).put(suffix);
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(input.array());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("Every Java platform provides SHA-256", e);
-    }
+    return SHA_256.get().digest(input.array()); // digest() resets it for the next use
   }
+
+  /** One per thread: looking the algorithm up for every id cost more than the digest. */
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("Every Java platform provides SHA-256", e);
+            }
+          });
 
   /** All-zero ids are invalid in W3C trace context; the odds are nil, but make it impossible. */
   private static byte[] nonZero(byte[] digest, int length) {

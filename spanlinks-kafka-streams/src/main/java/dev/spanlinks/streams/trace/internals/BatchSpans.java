@@ -25,6 +25,7 @@ import io.opentelemetry.semconv.incubating.MessagingIncubatingAttributes.Messagi
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The spans of one closing batch: the batch span {@value SpanlinksAttributes#BATCH_SPAN_NAME} (kind
@@ -77,12 +78,15 @@ public final class BatchSpans {
   private final List<PendingLink> pending = new ArrayList<>();
   private long pendingBytes;
   private Span batchSpan;
+  private int batchSpanLinks;
+  private int startedLinks;
   private int chunkSpans;
   private int chunkTraces;
   private SpanContext traceRoot;
   private long traceBytes;
   private long linked;
   private boolean anyLinkSampled;
+  private BooleanSupplier sampledAhead = () -> false;
 
   BatchSpans(
       BatchTracer tracer, String batchKey, Instant windowStart, Instant windowEnd, int partition) {
@@ -104,11 +108,19 @@ public final class BatchSpans {
   }
 
   /**
-   * Says, before the first link, that some order of this batch arrived sampled, so the batch span
-   * starts with {@link SpanlinksAttributes#LINKS_SAMPLED} for samplers to see.
+   * Says that some order of this batch arrived sampled, so the batch span starts with {@link
+   * SpanlinksAttributes#LINKS_SAMPLED} for samplers to see.
    */
   public void someLinkSampled() {
     anyLinkSampled = true;
+  }
+
+  /**
+   * Where to learn, when the batch span must start before every order of the batch has been seen (a
+   * batch of more than one chunk of links), whether one still to come arrived sampled.
+   */
+  public void sampledAhead(BooleanSupplier ahead) {
+    this.sampledAhead = ahead;
   }
 
   /** Adds the link of one linked order; starts a span whenever a chunk of links is full. */
@@ -205,7 +217,7 @@ public final class BatchSpans {
     batchSpan.setAttribute(SpanlinksAttributes.ORDERS_DUPLICATE, duplicates);
     batchSpan.setAttribute(SpanlinksAttributes.LINK_CHUNKS, (long) chunkSpans);
     batchSpan.setAttribute(SpanlinksAttributes.CHUNK_TRACES, (long) chunkTraces);
-    checkNoLinkDropped(batchSpan);
+    checkNoLinkDropped(batchSpan, batchSpanLinks);
     return batchSpan;
   }
 
@@ -246,10 +258,11 @@ public final class BatchSpans {
               .keys(MessagingConventions.OLD_SYSTEM, MessagingConventions.NEW_SYSTEM)) {
         builder.setAttribute(key, KAFKA);
       }
-      if (anyLinkSampled) {
+      if (anyLinkSampled || sampledAhead.getAsBoolean()) {
         builder.setAttribute(SpanlinksAttributes.LINKS_SAMPLED, true);
       }
       batchSpan = start(withSharedLinkAttributes(builder), traceId, 0, List.of());
+      batchSpanLinks = startedLinks;
       traceRoot = batchSpan.getSpanContext();
       traceBytes = CHUNK_TRACE_LINKS_RESERVE + CHUNK_SPAN_BYTES + pendingBytes;
     } else {
@@ -277,7 +290,7 @@ public final class BatchSpans {
         chunk = startChunkTrace(builder);
         traceBytes = TRACE_LINK_BYTES + chunkBytes;
       }
-      checkNoLinkDropped(chunk);
+      checkNoLinkDropped(chunk, startedLinks);
       chunk.end();
       tracer.spanEnded();
     }
@@ -306,6 +319,7 @@ public final class BatchSpans {
                     Attributes.of(SpanlinksAttributes.LINK_TO, SpanlinksAttributes.LINK_TO_BATCH),
                     null)));
     traceRoot = root.getSpanContext();
+    batchSpanLinks++;
     batchSpan.addLink(
         traceRoot,
         Attributes.of(SpanlinksAttributes.LINK_TO, SpanlinksAttributes.LINK_TO_CHUNK_TRACE));
@@ -360,7 +374,8 @@ public final class BatchSpans {
     for (PendingLink link : pending) {
       builder.addLink(link.spanContext(), link.attributes());
     }
-    tracer.linksAdded(firstLinks.size() + pending.size());
+    startedLinks = firstLinks.size() + pending.size();
+    tracer.linksAdded(startedLinks);
     String spanId = ids.spanId(chunkIndex);
     Span span;
     try (Scope ignored =
@@ -374,13 +389,21 @@ public final class BatchSpans {
     return span;
   }
 
-  /** Only an SDK span can tell; other implementations are trusted. */
-  private void checkNoLinkDropped(Span span) {
+  /**
+   * Only an SDK span can tell; other implementations are trusted. A span no larger than one that
+   * kept all its links is not checked again.
+   */
+  private void checkNoLinkDropped(Span span, int links) {
+    if (tracer.linksKnownKept(links)) {
+      return;
+    }
     if (span instanceof ReadableSpan readable) {
       SpanData data = readable.toSpanData();
       long dropped = (long) data.getTotalRecordedLinks() - data.getLinks().size();
       if (dropped > 0) {
         tracer.warnDroppedLinksOnce(dropped);
+      } else {
+        tracer.linksKept(links);
       }
     }
   }

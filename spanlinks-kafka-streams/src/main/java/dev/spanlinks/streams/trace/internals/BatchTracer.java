@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,7 @@ public final class BatchTracer {
   private final BatchSpanSettings settings;
   private final AtomicBoolean warnedRandomIds = new AtomicBoolean();
   private final AtomicBoolean warnedDroppedLinks = new AtomicBoolean();
+  private final AtomicInteger largestSpanKeptAllLinks = new AtomicInteger(-1);
   private final AtomicBoolean warnedOverBudget = new AtomicBoolean();
   private final long exportTimeoutMs;
   private CompletableResultCode previousRound = CompletableResultCode.ofSuccess();
@@ -276,6 +278,20 @@ public final class BatchTracer {
               + " DeterministicIdGenerator (is the OpenTelemetry Java agent attached?). A batch"
               + " re-emitted after a crash will then show up as a second trace.");
     }
+  }
+
+  /**
+   * Whether a span of {@code links} links is known to keep them all: one as large has been checked.
+   * The SDK's link limit is the tracer provider's, the same for every span, so checking each span
+   * (a copy of its data, as large as the span) would only repeat the answer.
+   */
+  boolean linksKnownKept(int links) {
+    return links <= largestSpanKeptAllLinks.get();
+  }
+
+  /** A span of {@code links} links kept them all. */
+  void linksKept(int links) {
+    largestSpanKeptAllLinks.accumulateAndGet(links, Math::max);
   }
 
   void warnDroppedLinksOnce(long dropped) {
