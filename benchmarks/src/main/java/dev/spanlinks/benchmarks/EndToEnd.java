@@ -68,6 +68,8 @@ final class EndToEnd {
    *     FirstRecordsClock#middleRecordsPerSecond})
    * @param app CPU and allocation of the application's own threads ({@link AppCosts})
    * @param changelogBytes bytes its changelog topics hold on the broker after the run
+   * @param peakHeapBytes the heap after a collection at its peak above the idle JVM ({@link
+   *     HeapAfterGc}); -1 when no collection ran
    */
   record Run(
       long startupNanos,
@@ -80,7 +82,8 @@ final class EndToEnd {
       long receiverCpuNanos,
       double middleRecordsPerSecond,
       AppCosts.Threads app,
-      long changelogBytes) {
+      long changelogBytes,
+      long peakHeapBytes) {
     Run withExport(OtlpLinkReceiver.Counts otlp, long exportWaitNanos, long receiverCpuNanos) {
       return new Run(
           startupNanos,
@@ -93,7 +96,8 @@ final class EndToEnd {
           receiverCpuNanos,
           middleRecordsPerSecond,
           app,
-          changelogBytes);
+          changelogBytes,
+          peakHeapBytes);
     }
   }
 
@@ -294,6 +298,7 @@ final class EndToEnd {
     createTopic(outTopic, Map.of());
     try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
       FirstRecordsClock.reset(topic, inputRecords);
+      HeapAfterGc heap = HeapAfterGc.beforeStart();
       AppCosts costs = AppCosts.beforeStart();
       long start = System.nanoTime();
       try (Started app = starter.start()) {
@@ -315,6 +320,7 @@ final class EndToEnd {
         }
         long end = System.nanoTime();
         AppCosts.Threads threads = costs.threadsSinceStart();
+        long peakHeap = heap.peakAboveIdleBytes();
         double middle = FirstRecordsClock.middleRecordsPerSecond();
         watcher.interrupt();
         watcher.join();
@@ -339,7 +345,8 @@ final class EndToEnd {
             0,
             middle,
             threads,
-            changelogBytes);
+            changelogBytes,
+            peakHeap);
       }
     }
   }

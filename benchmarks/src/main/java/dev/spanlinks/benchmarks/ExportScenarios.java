@@ -114,17 +114,23 @@ final class ExportScenarios implements AutoCloseable {
       }
     }
     double passPerSecond = medianPerSecond(runsByVariant.get(PASS_THROUGH));
-    out.println("| variant | median orders/s | share of pass-through | share of plain consumer |");
-    out.println("|---|---:|---:|---:|");
+    double passMiddle = medianMiddle(runsByVariant.get(PASS_THROUGH));
+    out.println(
+        "| variant | median orders/s | share of pass-through | share of plain consumer |"
+            + " median middle records/s | middle share of pass-through |");
+    out.println("|---|---:|---:|---:|---:|---:|");
     for (String variant : variants) {
       double perSecond = medianPerSecond(runsByVariant.get(variant));
+      double middle = medianMiddle(runsByVariant.get(variant));
       out.printf(
           Locale.ROOT,
-          "| %s | %,.0f | %.2f | %.2f |%n",
+          "| %s | %,.0f | %.2f | %.2f | %,.0f | %s |%n",
           variant,
           perSecond,
           perSecond / passPerSecond,
-          perSecond / plainPerSecond);
+          perSecond / plainPerSecond,
+          middle,
+          middle == 0 || passMiddle == 0 ? "n/a" : format(middle / passMiddle));
     }
     out.println();
   }
@@ -132,6 +138,13 @@ final class ExportScenarios implements AutoCloseable {
   private static double medianPerSecond(List<EndToEnd.Run> runs) {
     return median(
         runs.stream().mapToDouble(run -> run.orders() / (run.processingNanos() / 1e9)).toArray());
+  }
+
+  /** The median steady-state rate; 0 when a run did not get through the middle of its input. */
+  private static double medianMiddle(List<EndToEnd.Run> runs) {
+    return runs.stream().anyMatch(run -> run.middleRecordsPerSecond() == 0)
+        ? 0
+        : median(runs.stream().mapToDouble(EndToEnd.Run::middleRecordsPerSecond).toArray());
   }
 
   /** Close latency of windows of {@code ordersPerWindow} orders. */
@@ -180,8 +193,10 @@ final class ExportScenarios implements AutoCloseable {
     out.println(
         "| iteration | variant | load before | start-up s | processing s | orders/s | batches |"
             + " orders | OTLP bytes/link | blocked on export s | receiver CPU s | RUNNING at s |"
-            + " middle records/s | app CPU µs/order | app alloc B/order | changelog B/order |");
-    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " middle records/s | app CPU µs/order | app alloc B/order | changelog B/order |"
+            + " peak heap after GC MB |");
+    out.println(
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     Map<String, List<EndToEnd.Run>> results = new LinkedHashMap<>();
     variants.forEach(v -> results.put(v, new ArrayList<>()));
     for (int i = warmup ? -1 : 0; i < runs; i++) {
@@ -214,7 +229,7 @@ final class ExportScenarios implements AutoCloseable {
     out.printf(
         Locale.ROOT,
         "| %s | %s | %s | %.2f | %.2f | %,.0f | %,d | %,d | %s | %s | %s | %.2f | %,.0f | %.2f"
-            + " | %,.0f | %,.0f |%n",
+            + " | %,.0f | %,.0f | %s |%n",
         iteration,
         variant,
         load,
@@ -230,7 +245,10 @@ final class ExportScenarios implements AutoCloseable {
         run.middleRecordsPerSecond(),
         run.app().cpuNanos() / 1e3 / run.orders(),
         (double) run.app().allocatedBytes() / run.orders(),
-        (double) run.changelogBytes() / run.orders());
+        (double) run.changelogBytes() / run.orders(),
+        run.peakHeapBytes() < 0
+            ? "-"
+            : String.format(Locale.ROOT, "%,.0f", run.peakHeapBytes() / 1e6));
   }
 
   /** Throughput of {@code variant} over the count's, per pair (processing time, start-up apart). */
@@ -257,6 +275,22 @@ final class ExportScenarios implements AutoCloseable {
         median(ratios),
         Arrays.stream(ratios).max().orElse(0),
         median(totalRatios));
+    double[] middleRatios = new double[base.size()];
+    for (int i = 0; i < middleRatios.length; i++) {
+      double baseMiddle = base.get(i).middleRecordsPerSecond();
+      middleRatios[i] = baseMiddle == 0 ? 0 : ours.get(i).middleRecordsPerSecond() / baseMiddle;
+    }
+    if (Arrays.stream(middleRatios).allMatch(r -> r > 0)) {
+      out.printf(
+          Locale.ROOT,
+          "%s / baseline, steady state (input records/s from 10%% to 90%% of the input), per pair:"
+              + " %s; min %.2fx, median %.2fx, max %.2fx%n",
+          variant,
+          Arrays.toString(Arrays.stream(middleRatios).mapToObj(r -> format(r)).toArray()),
+          Arrays.stream(middleRatios).min().orElse(0),
+          median(middleRatios),
+          Arrays.stream(middleRatios).max().orElse(0));
+    }
     out.printf(
         Locale.ROOT,
         "with the earlier rounds' clock (processing from the first RUNNING): median %.2fx%n",

@@ -83,6 +83,8 @@ class BenchmarkSmokeIT {
         .containsPattern("median start-up: baseline [\\d.]+ s")
         .containsPattern(
             "earlier rounds' clock \\(processing from the first RUNNING\\): median [\\d.]+x")
+        .contains("peak heap after GC MB")
+        .containsPattern("\\| spanlinks \\| [\\d,]+ \\| [\\d.]+ \\| [\\d.]+ \\| [\\d,]+ \\| ")
         .containsPattern("\\| close latency p99 \\| [\\d,]+ ms \\|")
         .containsPattern("\\| OTLP bytes per link \\| [\\d.]+ \\|")
         .containsPattern("\\| stream threads blocked on export \\| [\\d.]+ s \\|");
