@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -217,7 +218,12 @@ final class EndToEnd {
 
             @Override
             public void close() {
-              instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
+              for (KafkaStreams streams : instances) {
+                if (!streams.close(Duration.ofSeconds(30))) {
+                  throw new IllegalStateException(
+                      "Kafka Streams of " + id + " did not close within 30 s: " + liveThreads(id));
+                }
+              }
             }
           };
         });
@@ -296,6 +302,7 @@ final class EndToEnd {
       Starter starter)
       throws Exception {
     createTopic(outTopic, Map.of());
+    requireNoStreamThreadLeft();
     try (KafkaConsumer<String, V> consumer = consumer(outTopic, values)) {
       FirstRecordsClock.reset(topic, inputRecords);
       HeapAfterGc heap = HeapAfterGc.beforeStart();
@@ -349,6 +356,45 @@ final class EndToEnd {
             peakHeap);
       }
     }
+  }
+
+  /**
+   * Fails when a stream thread of an earlier run is still alive. One was, once: a pass-through
+   * instance whose stream thread polled without pause from its start (a whole core), never stopped
+   * by its close, took a core from every later run of the session until the JVM was killed.
+   */
+  private static void requireNoStreamThreadLeft() throws InterruptedException {
+    long deadline = System.nanoTime() + STALL.toNanos() / 6;
+    String left = liveThreads("");
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(200); // a closed instance's threads may take a moment to end
+      left = liveThreads("");
+    }
+    if (!left.isEmpty()) {
+      throw new IllegalStateException(
+          "Stream threads of an earlier run are still alive; they would take CPU from this run: "
+              + left);
+    }
+  }
+
+  /** Names and CPU seconds of the live stream threads whose name starts with {@code prefix}. */
+  private static String liveThreads(String prefix) {
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    StringBuilder live = new StringBuilder();
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.isAlive()
+          && thread.getName().startsWith(prefix)
+          && thread.getName().contains("-StreamThread-")) {
+        live.append(
+            String.format(
+                Locale.ROOT,
+                "%s%s (%.1f s CPU)",
+                live.length() == 0 ? "" : ", ",
+                thread.getName(),
+                threads.getThreadCpuTime(thread.getId()) / 1e9));
+      }
+    }
+    return live.toString();
   }
 
   /**
