@@ -656,10 +656,10 @@ public final class BatchConfig extends AbstractConfig {
     defaults.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     // Kafka Streams commits every 100 ms under exactly-once, so that output is readable soon.
     // Here a window close asks for a commit itself once its spans are out, and each commit costs:
-    // it writes every block
-    // touched since the last one to the changelog and waits for the spans of the closes before
-    // it. A second between commits: about 0.7-0.8x the untraced count's throughput instead of
-    // 0.5-0.6x (benchmarks/RESULTS.md).
+    // it writes every block touched since the last one to the changelog and waits for the spans
+    // of the closes before it. A second between commits: at 1,000 keys an hour, half the
+    // changelog bytes and 0.74x the untraced count's steady throughput instead of 0.58x; at 3 and
+    // 100,000 keys about the same (benchmarks/RESULTS.md).
     defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
     // Commits wait for the spans of the closes before them, not each close for its own.
     defaults.put(
