@@ -6,6 +6,7 @@ import dev.spanlinks.streams.trace.internals.BatchSpans;
 import dev.spanlinks.streams.trace.internals.BatchTracer;
 import dev.spanlinks.streams.trace.internals.DeterministicIdGenerator;
 import dev.spanlinks.streams.trace.internals.FailFastSpanExporter;
+import dev.spanlinks.streams.trace.internals.LinkCapacity;
 import dev.spanlinks.streams.trace.internals.SizeBoundedSpanExporter;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -174,6 +175,8 @@ public final class SpanlinksTelemetry {
                   requireLinkLimit(configuredLimit(config), linksPerSpan);
                   conventions.set(MessagingConventions.fromConfig(config));
                   return tracerProvider
+                      // The same limits, sized to the links of each batch span: see the class.
+                      .setSpanLimits(new LinkCapacity(LinkCapacity.fromConfig(config)))
                       .setIdGenerator(new DeterministicIdGenerator())
                       .addSpanProcessor(ValidContextsSpanProcessor.INSTANCE);
                 });
@@ -231,13 +234,16 @@ public final class SpanlinksTelemetry {
   }
 
   /**
-   * Configures a tracer provider for batch spans: deterministic ids, and a link limit of exactly
-   * {@code linksPerSpan}. For SDKs built by hand, such as in tests.
+   * Configures a tracer provider for batch spans: deterministic ids, and a link limit of {@code
+   * linksPerSpan} plus the chunk-trace links, each batch span's link list sized to its links
+   * ({@link LinkCapacity}). For SDKs built by hand, such as in tests.
    */
   public static SdkTracerProviderBuilder withBatchSupport(
       SdkTracerProviderBuilder builder, int linksPerSpan) {
     return builder
-        .setSpanLimits(SpanLimits.builder().setMaxNumberOfLinks(linkLimit(linksPerSpan)).build())
+        .setSpanLimits(
+            new LinkCapacity(
+                SpanLimits.builder().setMaxNumberOfLinks(linkLimit(linksPerSpan)).build()))
         .setIdGenerator(new DeterministicIdGenerator());
   }
 

@@ -128,13 +128,13 @@ public final class BatchSpans {
     Attributes attributes = linkAttributes(contribution);
     long bytes = OtlpSizes.link(contribution.spanContext(), attributes);
     if (!pending.isEmpty() && pendingBytes + bytes > maxLinkBytesPerSpan()) {
-      startPendingSpan(); // one span alone must fit in a trace
+      startPendingSpan(false); // one span alone must fit in a trace
     }
     pending.add(new PendingLink(contribution.spanContext(), attributes, contribution.orderId()));
     pendingBytes += bytes;
     linked++;
     if (pending.size() == tracer.settings().linksPerSpan()) {
-      startPendingSpan();
+      startPendingSpan(false);
     }
   }
 
@@ -209,7 +209,7 @@ public final class BatchSpans {
    */
   public Span finish(long orderCount, long unlinked, long duplicates) {
     if (batchSpan == null || !pending.isEmpty()) {
-      startPendingSpan();
+      startPendingSpan(true);
     }
     batchSpan.setAttribute(MESSAGING_BATCH_MESSAGE_COUNT, orderCount);
     batchSpan.setAttribute(SpanlinksAttributes.ORDERS_LINKED, linked);
@@ -234,12 +234,19 @@ public final class BatchSpans {
     return chunkTraces;
   }
 
-  private void startPendingSpan() {
+  /**
+   * Starts the batch span, or a chunk span once the batch span has started, with the pending links.
+   *
+   * @param batchComplete true when no link follows: a batch span started now takes no links after
+   *     its pending ones (no chunk follows it), so its link list is sized to them
+   */
+  private void startPendingSpan(boolean batchComplete) {
     if (batchSpan == null) {
       SpanBuilder builder =
-          tracer
-              .tracer()
-              .spanBuilder(SpanlinksAttributes.BATCH_SPAN_NAME)
+          (batchComplete
+                  ? LinkCapacity.spanBuilder(
+                      tracer.tracer(), SpanlinksAttributes.BATCH_SPAN_NAME, pending.size())
+                  : tracer.tracer().spanBuilder(SpanlinksAttributes.BATCH_SPAN_NAME))
               .setSpanKind(SpanKind.CONSUMER)
               .setNoParent()
               .setAllAttributes(tracer.settings().client())
@@ -267,10 +274,10 @@ public final class BatchSpans {
       traceBytes = CHUNK_TRACE_LINKS_RESERVE + CHUNK_SPAN_BYTES + pendingBytes;
     } else {
       chunkSpans++;
+      // Its pending links, and the link to the batch span should it start a chunk trace.
       SpanBuilder builder =
-          tracer
-              .tracer()
-              .spanBuilder(SpanlinksAttributes.CHUNK_SPAN_NAME)
+          LinkCapacity.spanBuilder(
+                  tracer.tracer(), SpanlinksAttributes.CHUNK_SPAN_NAME, pending.size() + 1)
               .setSpanKind(SpanKind.INTERNAL)
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
               .setAttribute(SpanlinksAttributes.LINK_CHUNK_INDEX, (long) chunkSpans)
@@ -339,9 +346,7 @@ public final class BatchSpans {
       SpanContext order = link.spanContext();
       Context parent = Context.root().with(Span.wrap(order));
       SpanBuilder reverse =
-          tracer
-              .tracer()
-              .spanBuilder(SpanlinksAttributes.REVERSE_SPAN_NAME)
+          LinkCapacity.spanBuilder(tracer.tracer(), SpanlinksAttributes.REVERSE_SPAN_NAME, 1)
               .setSpanKind(SpanKind.INTERNAL)
               .setParent(parent)
               .addLink(batch, linkAttributes)
