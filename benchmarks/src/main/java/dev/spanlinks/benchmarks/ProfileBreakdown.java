@@ -76,7 +76,7 @@ public final class ProfileBreakdown {
         frame ->
             frame.startsWith("dev.spanlinks.")
                 || frame.startsWith("org.apache.kafka.streams.kstream.")),
-    OTHER("Kafka clients and Streams, other", frame -> true);
+    OTHER("other: Kafka clients and Streams, the JDK", frame -> true);
 
     final String label;
     final Predicate<String> matches;
