@@ -69,7 +69,8 @@ public final class BatchSpans {
   private final BatchTracer tracer;
   private final String batchKey;
   private final Instant windowStart;
-  private final Instant windowEnd;
+  private final String windowStartText;
+  private final String windowEndText;
   private final BatchIds ids;
   private final int partition;
   private final String traceId;
@@ -93,7 +94,8 @@ public final class BatchSpans {
     this.tracer = tracer;
     this.batchKey = batchKey;
     this.windowStart = windowStart;
-    this.windowEnd = windowEnd;
+    this.windowStartText = tracer.isoText(windowStart);
+    this.windowEndText = tracer.isoText(windowEnd);
     this.partition = partition;
     this.ids =
         new BatchIds(
@@ -256,8 +258,8 @@ public final class BatchSpans {
               .setAttribute(MESSAGING_DESTINATION_NAME, tracer.settings().ordersTopic())
               .setAttribute(MESSAGING_CONSUMER_GROUP_NAME, tracer.settings().applicationId())
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
-              .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
-              .setAttribute(SpanlinksAttributes.WINDOW_END, windowEnd.toString());
+              .setAttribute(SpanlinksAttributes.WINDOW_START, windowStartText)
+              .setAttribute(SpanlinksAttributes.WINDOW_END, windowEndText);
       for (AttributeKey<String> key :
           tracer
               .settings()
@@ -351,7 +353,7 @@ public final class BatchSpans {
               .setParent(parent)
               .addLink(batch, linkAttributes)
               .setAttribute(SpanlinksAttributes.BATCH_KEY, batchKey)
-              .setAttribute(SpanlinksAttributes.WINDOW_START, windowStart.toString())
+              .setAttribute(SpanlinksAttributes.WINDOW_START, windowStartText)
               .setAttribute(SpanlinksAttributes.ORDER_ID, link.orderId());
       String spanId =
           ids.reverseSpanId(order.getTraceId(), order.getSpanId(), String.valueOf(link.orderId()));

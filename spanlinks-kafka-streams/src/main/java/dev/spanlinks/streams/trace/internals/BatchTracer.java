@@ -81,6 +81,11 @@ public final class BatchTracer {
   private int endedInRound;
   private long linksInRound;
 
+  /** The bounds of the last window or two as text ({@link #isoText}). */
+  private final IsoText[] isoTexts = {new IsoText(null, null), new IsoText(null, null)};
+
+  private int nextIsoText;
+
   public BatchTracer(OpenTelemetry openTelemetry, BatchSpanSettings settings) {
     this(openTelemetry, settings, DEFAULT_EXPORT_TIMEOUT_MS);
   }
@@ -184,6 +189,25 @@ public final class BatchTracer {
   Tracer tracer() {
     return tracer;
   }
+
+  /**
+   * The instant as ISO-8601 text ({@link Instant#toString()}), remembered: every batch of a window
+   * shares its bounds, and formatting them for each of 100,000 one-order batches an hour was 4% of
+   * the application's CPU. A tracer serves one task, on one thread at a time.
+   */
+  String isoText(Instant instant) {
+    for (IsoText known : isoTexts) {
+      if (instant.equals(known.instant())) {
+        return known.text();
+      }
+    }
+    IsoText added = new IsoText(instant, instant.toString());
+    isoTexts[nextIsoText] = added;
+    nextIsoText = (nextIsoText + 1) % isoTexts.length;
+    return added.text();
+  }
+
+  private record IsoText(Instant instant, String text) {}
 
   BatchSpanSettings settings() {
     return settings;

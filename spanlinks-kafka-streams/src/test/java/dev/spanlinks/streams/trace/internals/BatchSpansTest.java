@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spanlinks.streams.SpanlinksTelemetry;
 import dev.spanlinks.streams.state.Contribution;
 import dev.spanlinks.streams.trace.SpanExportTimeoutException;
+import dev.spanlinks.streams.trace.SpanlinksAttributes;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
@@ -111,6 +113,27 @@ class BatchSpansTest {
       tracer.exportEndedSpans();
       assertThat(failing.endedAtFlush).hasSize(4);
       failing.answer = CompletableResultCode.ofSuccess();
+    }
+  }
+
+  @Test
+  void shouldNameEachBatchsWindowWhateverWindowCameBefore() {
+    try (OpenTelemetrySdk sdk = sdkWith(new FlushCounter())) {
+      BatchTracer tracer = new BatchTracer(sdk, new BatchSpanSettings("app", "orders", 10, false));
+      // In order, back to an earlier window, and a window of another size.
+      long[][] windows = {{0, 1}, {1, 2}, {1, 2}, {2, 3}, {0, 1}, {2, 5}, {3, 5}, {2, 3}};
+      for (long[] window : windows) {
+        Instant start = Instant.EPOCH.plusSeconds(3600 * window[0]);
+        Instant end = Instant.EPOCH.plusSeconds(3600 * window[1]);
+        BatchSpans spans = tracer.begin("eu", start, end, 0);
+        spans.link(contribution(0));
+        Span span = spans.finish(1, 0, 0);
+        ReadableSpan batch = (ReadableSpan) span;
+        assertThat(batch.getAttribute(SpanlinksAttributes.WINDOW_START))
+            .isEqualTo(start.toString());
+        assertThat(batch.getAttribute(SpanlinksAttributes.WINDOW_END)).isEqualTo(end.toString());
+        span.end();
+      }
     }
   }
 

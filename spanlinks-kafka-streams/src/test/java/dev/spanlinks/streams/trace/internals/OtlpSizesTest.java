@@ -27,6 +27,9 @@ class OtlpSizesTest {
       assertThat(OtlpSizes.utf8(text))
           .as("%s", text.codePoints().boxed().toList())
           .isEqualTo(text.getBytes(StandardCharsets.UTF_8).length);
+      assertThat(OtlpSizes.Text.LOOSE.bytes(text))
+          .as("loose, %s", text.codePoints().boxed().toList())
+          .isGreaterThanOrEqualTo(text.getBytes(StandardCharsets.UTF_8).length);
     }
   }
 }

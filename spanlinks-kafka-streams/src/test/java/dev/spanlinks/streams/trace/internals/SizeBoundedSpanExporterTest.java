@@ -56,10 +56,51 @@ class SizeBoundedSpanExporterTest {
   void shouldBoundEachSpanInARequestOfItsOwnAboveItsEncodedSize() {
     for (SpanData span : randomSpans(new Random(99), 500)) {
       int encoded = TraceRequestMarshaler.create(List.of(span)).getBinarySerializedSize();
-      assertThat(
-              SizeBoundedSpanExporter.bytes(span) + SizeBoundedSpanExporter.REQUEST_OVERHEAD_BYTES)
+      long exact = SizeBoundedSpanExporter.bytes(span, OtlpSizes.Text.EXACT);
+      assertThat(exact + SizeBoundedSpanExporter.REQUEST_OVERHEAD_BYTES)
           .isGreaterThanOrEqualTo(encoded);
+      assertThat(SizeBoundedSpanExporter.bytes(span, OtlpSizes.Text.LOOSE))
+          .as("the loose bound is a bound too")
+          .isGreaterThanOrEqualTo(exact);
     }
+  }
+
+  @Test
+  void shouldSendSpansThatPlainlyFitAsTheyCame() {
+    List<SpanData> few = randomSpans(new Random(11), 300).subList(0, 5);
+    List<Collection<SpanData>> sent = new ArrayList<>();
+    SizeBoundedSpanExporter exporter =
+        new SizeBoundedSpanExporter(recording(sent), MAX_REQUEST_BYTES);
+
+    assertThat(exporter.plainlyFitOneRequest(few)).isTrue();
+    assertThat(exporter.export(few).isSuccess()).isTrue();
+    assertThat(sent).containsExactly(few);
+
+    List<SpanData> many = randomSpans(new Random(12), 300);
+    assertThat(exporter.plainlyFitOneRequest(many)).isFalse();
+    sent.clear();
+    exporter.export(many);
+    assertThat(sent).as("split as the exact bounds say").isEqualTo(exporter.split(many));
+  }
+
+  private static SpanExporter recording(List<Collection<SpanData>> sent) {
+    return new SpanExporter() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> spans) {
+        sent.add(spans);
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode flush() {
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+      }
+    };
   }
 
   @Test
