@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -534,10 +535,24 @@ final class EndToEnd {
                 "read_committed"),
             new StringDeserializer(),
             values);
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(name, Duration.ofSeconds(10)).stream()
-            .map(info -> new TopicPartition(name, info.partition()))
-            .toList();
+    // A topic created a moment ago can still be unknown to this client's first metadata, which
+    // then lists no partitions: assigning none left the consumer unsubscribed, and its first poll
+    // failed the run ("Consumer is not subscribed to any topics"). Ask again until it knows them.
+    List<TopicPartition> partitions = List.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (partitions.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        consumer.close();
+        throw new IllegalStateException("Topic " + name + " has no partitions after 30 s");
+      }
+      partitions =
+          consumer.partitionsFor(name, Duration.ofSeconds(10)).stream()
+              .map(info -> new TopicPartition(name, info.partition()))
+              .toList();
+      if (partitions.isEmpty()) {
+        LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
+    }
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     return consumer;
