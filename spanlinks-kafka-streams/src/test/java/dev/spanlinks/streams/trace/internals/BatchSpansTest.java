@@ -146,7 +146,8 @@ class BatchSpansTest {
         .build();
   }
 
-  private static Contribution contribution(int n) {
+  /** Order {@code n}'s contribution: a sampled remote span context of its own. */
+  static Contribution contribution(int n) {
     SpanContext context =
         SpanContext.createFromRemoteParent(
             String.format(Locale.ROOT, "%032x", 0x1000L + n),

@@ -2,12 +2,8 @@ package dev.spanlinks.streams.trace.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spanlinks.streams.state.Contribution;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -18,11 +14,9 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
 import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -116,14 +110,14 @@ class LinkCapacityTest {
       Instant end = Instant.EPOCH.plusSeconds(3600);
 
       BatchSpans one = tracer.begin("one", Instant.EPOCH, end, 0);
-      one.link(contribution(0));
+      one.link(BatchSpansTest.contribution(0));
       assertLinks(one.finish(1, 0, 0), 1);
       assertThat(linkLimits).containsExactly(1);
 
       linkLimits.clear();
       BatchSpans five = tracer.begin("five", Instant.EPOCH, end, 0);
       for (int n = 0; n < 5; n++) {
-        five.link(contribution(n));
+        five.link(BatchSpansTest.contribution(n));
       }
       assertLinks(five.finish(5, 0, 0), 2);
       assertThat(linkLimits).containsExactly(1000, 3, 2);
@@ -145,21 +139,10 @@ class LinkCapacityTest {
 
   private static int linksKept(SpanBuilder builder, int links) {
     for (int n = 0; n < links; n++) {
-      builder.addLink(contribution(n).spanContext());
+      builder.addLink(BatchSpansTest.contribution(n).spanContext());
     }
     Span span = builder.startSpan();
     span.end();
     return ((ReadableSpan) span).toSpanData().getLinks().size();
-  }
-
-  private static Contribution contribution(int n) {
-    SpanContext context =
-        SpanContext.createFromRemoteParent(
-            String.format(Locale.ROOT, "%032x", 0x1000L + n),
-            String.format(Locale.ROOT, "%016x", 0x2000L + n),
-            TraceFlags.getSampled(),
-            TraceState.getDefault());
-    return new Contribution(
-        "order-" + n, 1_000L + n, 0, n, new BigDecimal("1.00"), "EUR", context, 0);
   }
 }

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** Export requests bounded by OTLP bytes, checked against the exporter's own encoding. */
@@ -84,11 +85,20 @@ class SizeBoundedSpanExporterTest {
   }
 
   private static SpanExporter recording(List<Collection<SpanData>> sent) {
+    return exporter(
+        spans -> {
+          sent.add(spans);
+          return CompletableResultCode.ofSuccess();
+        });
+  }
+
+  /** An exporter that answers each request as {@code export} says, and nothing else. */
+  private static SpanExporter exporter(
+      Function<Collection<SpanData>, CompletableResultCode> export) {
     return new SpanExporter() {
       @Override
       public CompletableResultCode export(Collection<SpanData> spans) {
-        sent.add(spans);
-        return CompletableResultCode.ofSuccess();
+        return export.apply(spans);
       }
 
       @Override
@@ -123,24 +133,12 @@ class SizeBoundedSpanExporterTest {
   void shouldSendRequestsOneAfterTheOtherAndFailWhenAnyFails() {
     List<CompletableResultCode> pending = new ArrayList<>();
     SpanExporter slow =
-        new SpanExporter() {
-          @Override
-          public CompletableResultCode export(Collection<SpanData> spans) {
-            CompletableResultCode result = new CompletableResultCode();
-            pending.add(result);
-            return result;
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        };
+        exporter(
+            spans -> {
+              CompletableResultCode result = new CompletableResultCode();
+              pending.add(result);
+              return result;
+            });
     SizeBoundedSpanExporter exporter = new SizeBoundedSpanExporter(slow, MAX_REQUEST_BYTES);
     List<SpanData> spans = randomSpans(new Random(3), 300);
     int expectedRequests = exporter.split(spans).size();
