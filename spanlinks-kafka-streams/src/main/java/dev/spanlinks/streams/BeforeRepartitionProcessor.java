@@ -22,6 +22,7 @@ final class BeforeRepartitionProcessor<K, V> extends ContextualFixedKeyProcessor
 
   @Override
   public void process(FixedKeyRecord<K, V> record) {
+    DeferredRejection.throwIfRejected(record.headers());
     CaptureRecordProcessor.Checked checked =
         CaptureRecordProcessor.check(reader, record.key(), record.value(), record.timestamp());
     limits.admit(

@@ -85,6 +85,7 @@ final class CaptureRecordProcessor<K, V> extends ContextualProcessor<K, V, Strin
 
   @Override
   public void process(Record<K, V> record) {
+    DeferredRejection.throwIfRejected(record.headers());
     Checked checked = check(reader, record.key(), record.value(), record.timestamp());
     BatchedRecord read = checked.read();
     BigDecimal sum = checked.sum();

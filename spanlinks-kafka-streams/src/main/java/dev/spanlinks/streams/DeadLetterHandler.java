@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  * handler returns the dead-letter record, and Kafka Streams produces it within the task's
  * transaction.
  *
+ * <p>Read a source through {@link DeferredRejection}: a record its deserializers refuse then fails
+ * in processing, and is dead-lettered once. Through this class's deserialization handler instead (a
+ * source that does not), Kafka Streams skips it without counting it as processed, and under
+ * exactly-once a rebalance before the next record of its partition is processed writes its dead
+ * letter twice.
+ *
  * <p>Only faults of the infrastructure stop a stream thread: a {@link StreamsException} (state
  * store I/O, a fenced producer, a lost task), a span export past its timeout ({@link
  * SpanExportTimeoutException}), an error outside any input record (a punctuator), and a write the
@@ -198,7 +204,15 @@ public final class DeadLetterHandler
       log.error("Stopping after an infrastructure error", exception);
       return ProcessingExceptionHandler.Response.fail();
     }
-    if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
+    boolean ofInputRecord =
+        context.sourceRawValue() != null
+            || context.sourceRawKey() != null
+            // A record whose key and value are both null, refused: it came from a topic too.
+            || (context.topic() != null
+                && context.offset() >= 0
+                && (exception instanceof RejectedRecordException
+                    || exception instanceof DeferredRejection.Failure));
+    if (!ofInputRecord) {
       // Not caused by an input record (a punctuator failed, say): nothing to dead-letter.
       log.error("Stopping after an error outside of any input record", exception);
       return ProcessingExceptionHandler.Response.fail();
@@ -207,8 +221,8 @@ public final class DeadLetterHandler
         deadLetterAndCount(
             context.sourceRawKey(),
             context.sourceRawValue(),
-            context.headers(),
-            context.timestamp(),
+            DeferredRejection.withoutNotes(context.headers()),
+            DeferredRejection.ownTimestamp(context.headers(), context.timestamp()),
             context,
             exception));
   }
@@ -345,12 +359,23 @@ public final class DeadLetterHandler
       Exception exception,
       boolean withStackTrace) {
     Headers reasons = new RecordHeaders();
-    add(reasons, HEADER_EXCEPTION, exception.getClass().getName());
+    DeferredRejection.Failure deferred =
+        exception instanceof DeferredRejection.Failure failure ? failure : null;
+    add(
+        reasons,
+        HEADER_EXCEPTION,
+        deferred == null ? exception.getClass().getName() : deferred.originalClassName());
     add(reasons, HEADER_MESSAGE, reason(exception));
     if (withStackTrace) {
-      StringWriter trace = new StringWriter();
-      exception.printStackTrace(new PrintWriter(trace));
-      add(reasons, HEADER_STACKTRACE, truncate(trace.toString(), MAX_STACKTRACE_CHARS));
+      String trace;
+      if (deferred == null) {
+        StringWriter text = new StringWriter();
+        exception.printStackTrace(new PrintWriter(text));
+        trace = text.toString();
+      } else {
+        trace = String.valueOf(deferred.originalStackTrace());
+      }
+      add(reasons, HEADER_STACKTRACE, truncate(trace, MAX_STACKTRACE_CHARS));
     }
     add(reasons, HEADER_TOPIC, String.valueOf(context.topic()));
     add(reasons, HEADER_PARTITION, Integer.toString(context.partition()));

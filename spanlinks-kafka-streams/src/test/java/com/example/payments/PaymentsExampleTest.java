@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchedRecord;
+import dev.spanlinks.streams.DeadLetterHandler;
+import dev.spanlinks.streams.DeferredRejection;
 import dev.spanlinks.streams.LinkedBatch;
 import dev.spanlinks.streams.LinkedWindows;
 import dev.spanlinks.streams.RejectedRecordException;
@@ -35,6 +37,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -47,6 +50,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.FailOnInvalidTimestamp;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
@@ -103,7 +107,10 @@ class PaymentsExampleTest {
       // --- the user's topology ---
       StreamsBuilder builder = new StreamsBuilder();
       KStream<String, Payment> payments =
-          builder.stream("payments", Consumed.with(Serdes.String(), PAYMENTS));
+          builder.stream(
+              "payments",
+              // A payment the serde refuses is dead-lettered once, even under exactly-once.
+              DeferredRejection.consumed(Serdes.String(), PAYMENTS, new FailOnInvalidTimestamp()));
       payments
           .groupByKey()
           .windowedBy(TimeWindows.ofSizeWithNoGrace(Duration.ofHours(1)))
@@ -191,7 +198,12 @@ class PaymentsExampleTest {
     try (OpenTelemetrySdk otel = sdk(spans)) {
       Topology topology = new Topology();
       topology.addSource(
-          "payments-source", new StringDeserializer(), PAYMENTS.deserializer(), "payments");
+          AutoOffsetReset.earliest(),
+          "payments-source",
+          DeferredRejection.timestampExtractor(new FailOnInvalidTimestamp()),
+          new StringDeserializer(),
+          DeferredRejection.deserializer(PAYMENTS.deserializer()),
+          "payments");
       LinkedWindows.LinkedProcessors linked =
           LinkedWindows.builder(otel)
               .named("payments")
@@ -238,8 +250,6 @@ class PaymentsExampleTest {
   private Properties properties(OpenTelemetrySdk otel) {
     Properties properties = CONFIG.streamsProperties(otel);
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    // The test driver has no transactions.
-    properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     return properties;
   }
 
@@ -274,10 +284,12 @@ class PaymentsExampleTest {
         in.pipeInput(new TestRecord<>(region, payment, traceparent(0x500 + n), payment.paidAt()));
       }
     }
-    // Not a payment: the user's deserializer gives null, the reader refuses it.
-    driver
-        .createInputTopic("payments", new StringSerializer(), new StringSerializer())
-        .pipeInput("eu", "garbage", TEN);
+    // Not a payment: the user's deserializer gives null, the reader refuses it; then one it
+    // fails on (an amount that is not a number).
+    TestInputTopic<String, String> text =
+        driver.createInputTopic("payments", new StringSerializer(), new StringSerializer());
+    text.pipeInput("eu", "garbage", TEN);
+    text.pipeInput("eu", "p-x,eu,ten,2026-01-15T10:05:00Z", TEN);
     // Two hours later: the 10:00 windows close; then one from 10:30, too late.
     in.pipeInput("eu", new Payment("p-closer", "eu", BigDecimal.ONE, TEN.plusSeconds(7200)));
     in.pipeInput(
@@ -318,12 +330,17 @@ class PaymentsExampleTest {
             link ->
                 assertThat(link.getAttributes().get(PAYMENT_ID))
                     .isEqualTo(sent.paymentOfTrace().get(link.getSpanContext().getTraceId())));
-    assertThat(
-            driver
-                .createOutputTopic(
-                    CONFIG.deadLetterTopic(), new StringDeserializer(), new StringDeserializer())
-                .readValuesToList())
-        .containsExactly("garbage");
+    List<TestRecord<String, String>> deadLetters =
+        driver
+            .createOutputTopic(
+                CONFIG.deadLetterTopic(), new StringDeserializer(), new StringDeserializer())
+            .readRecordsToList();
+    assertThat(deadLetters)
+        .extracting(TestRecord::value)
+        .containsExactly("garbage", "p-x,eu,ten,2026-01-15T10:05:00Z");
+    assertThat(deadLetters.get(1).headers().lastHeader(DeadLetterHandler.HEADER_EXCEPTION).value())
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo(NumberFormatException.class.getName());
     List<TestRecord<String, Payment>> late =
         driver
             .createOutputTopic(lateTopic, new StringDeserializer(), PAYMENTS.deserializer())

@@ -32,6 +32,7 @@ class PublicApiTest {
           "dev.spanlinks.streams.BatchConfig",
           "dev.spanlinks.streams.BatchedRecord",
           "dev.spanlinks.streams.DeadLetterHandler",
+          "dev.spanlinks.streams.DeferredRejection",
           "dev.spanlinks.streams.LinkedBatch",
           "dev.spanlinks.streams.LinkedWindows",
           "dev.spanlinks.streams.RecordReader",

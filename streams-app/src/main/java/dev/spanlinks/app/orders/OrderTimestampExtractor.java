@@ -6,7 +6,8 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
  * Event time of an order: its {@code createdAt} when present and valid, else the record timestamp.
- * Runs after deserialization, so invalid records never reach it.
+ * A record its deserializers refused never reaches it ({@link
+ * dev.spanlinks.streams.DeferredRejection#timestampExtractor}).
  *
  * <p>A negative record timestamp (a record written in the oldest message format, or by a client
  * that sent -1) would make Kafka Streams skip the record with only a log line, and an extractor

@@ -2,6 +2,7 @@ package dev.spanlinks.app.orders;
 
 import dev.spanlinks.streams.BatchConfig;
 import dev.spanlinks.streams.BatchedRecord;
+import dev.spanlinks.streams.DeferredRejection;
 import dev.spanlinks.streams.LinkedWindows;
 import dev.spanlinks.streams.RecordReader;
 import io.opentelemetry.api.OpenTelemetry;
@@ -11,7 +12,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.AutoOffsetReset;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -27,9 +27,10 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *   └─────────────────────────► orders-dlq        batch-contributions, window-progress
  * </pre>
  *
- * <p>{@code admit-order} refuses an order without an event time; {@code capture-order} holds each
- * order to the brokers' limits before anything is written for it: batch key length, event time,
- * header size.
+ * <p>{@code admit-order} refuses a record its deserializers refused (they note why in its headers,
+ * {@link DeferredRejection}, so that Kafka Streams counts it as processed and it is dead-lettered
+ * once) and an order without an event time; {@code capture-order} holds each order to the brokers'
+ * limits before anything is written for it: batch key length, event time, header size.
  *
  * <p>With {@code spanlinks.repartition.by.key}, two steps come between {@code admit-order} and
  * {@code capture-order}: {@code mark-source-position} holds each order to those limits before its
@@ -40,7 +41,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <p>The {@link InputFormat} ({@code spanlinks.input.format}) decides how values become orders.
  * When the batch key comes from the value, {@code batch-key-from-value} re-keys each record right
- * after the source.
+ * after {@code admit-order}.
  */
 public final class OrdersTopology {
   static final String ORDERS_SOURCE = "orders-source";
@@ -48,7 +49,7 @@ public final class OrdersTopology {
   /** When the batch key comes from the value ({@code spanlinks.json.batch.key.pointer}). */
   static final String BATCH_KEY_FROM_VALUE = "batch-key-from-value";
 
-  /** Refuses an order without an event time. */
+  /** Refuses a record its deserializers refused, and an order without an event time. */
   static final String ADMIT_ORDER = "admit-order";
 
   /** With {@code spanlinks.repartition.by.key}: the limits, and each order's input position. */
@@ -93,20 +94,22 @@ public final class OrdersTopology {
     KStream<String, Order> orders =
         builder.stream(
             config.ordersTopic(),
-            Consumed.with(
+            // A record its deserializer refuses reaches admit-order, which dead-letters it: Kafka
+            // Streams then counts it as processed, so it is dead-lettered once (DeferredRejection).
+            DeferredRejection.consumed(
                     Serdes.serdeFrom(
                         new StringSerializer(),
                         format.batchKeyFromValue()
                             ? new StringDeserializer()
                             : OrderSerdes.batchKeyDeserializer()),
-                    Serdes.serdeFrom(OrderSerdes.orderSerializer(), format.valueDeserializer()))
-                .withTimestampExtractor(new OrderTimestampExtractor())
+                    Serdes.serdeFrom(OrderSerdes.orderSerializer(), format.valueDeserializer()),
+                    new OrderTimestampExtractor())
                 .withOffsetResetPolicy(AutoOffsetReset.earliest())
                 .withName(ORDERS_SOURCE));
+    orders = orders.processValues(AdmitOrderProcessor::new, Named.as(ADMIT_ORDER));
     if (format.batchKeyFromValue()) {
       orders = orders.selectKey((key, order) -> order.batchKey(), Named.as(BATCH_KEY_FROM_VALUE));
     }
-    orders = orders.processValues(AdmitOrderProcessor::new, Named.as(ADMIT_ORDER));
     // The configuration given here, whatever the properties the topology runs with.
     LinkedWindows.Builder linked =
         LinkedWindows.builder(openTelemetry).settings(config.originals());
@@ -118,9 +121,10 @@ public final class OrdersTopology {
                   Repartitioned.<String, Order>as(ORDERS_BY_KEY)
                       .withKeySerde(Serdes.String())
                       .withValueSerde(
-                          Serdes.serdeFrom(
-                              OrderSerdes.orderSerializer(),
-                              OrderJson.internalOrderDeserializer())));
+                          DeferredRejection.serde(
+                              Serdes.serdeFrom(
+                                  OrderSerdes.orderSerializer(),
+                                  OrderJson.internalOrderDeserializer()))));
     }
     LinkedWindows.Linked<String, Order> out = linked.link(orders, READER);
     out.batches()

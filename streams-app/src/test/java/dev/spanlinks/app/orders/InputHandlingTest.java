@@ -2,6 +2,7 @@ package dev.spanlinks.app.orders;
 
 import static dev.spanlinks.app.orders.OrdersTopologyTest.linkIds;
 import static dev.spanlinks.app.orders.TestOrder.traced;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spanlinks.streams.BatchConfig;
@@ -18,6 +19,8 @@ import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +81,50 @@ class InputHandlingTest {
       assertThat(linkIds(fixture.finishedSpans().get(0)))
           .containsExactlyInAnyOrder(
               first.traceId() + "/" + first.spanId(), second.traceId() + "/" + second.spanId());
+    }
+  }
+
+  /**
+   * A record its deserializers refuse is dead-lettered where Kafka Streams counts it as processed
+   * ({@code admit-order}), never by Kafka Streams' deserialization handler: that path skips the
+   * record, and under exactly-once a rebalance before the next record of its partition is processed
+   * writes its dead letter twice. The handler here fails on any record it is given. The refused
+   * record's own timestamp, hours ahead of the orders, moves no window.
+   */
+  @Test
+  void shouldDeadLetterRefusedRecordsAsProcessedRecordsWithoutMovingStreamTime() {
+    try (TopologyFixture fixture =
+        new TopologyFixture(
+            stateDir,
+            Map.of(
+                StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndFailExceptionHandler.class.getName()))) {
+      Instant stamped = Instant.parse("2026-01-15T13:30:00Z");
+      fixture.send(traced(1).at("2026-01-15T10:15:00Z"));
+      TestRecord<String, byte[]> notJson = withOrigin("eu", "{not json".getBytes(UTF_8));
+      fixture.send(new TestRecord<>(notJson.key(), notJson.value(), notJson.headers(), stamped));
+      TestRecord<String, byte[]> noKey = withOrigin(null, traced(5).json().getBytes(UTF_8));
+      fixture.send(new TestRecord<>(noKey.key(), noKey.value(), noKey.headers(), stamped));
+      fixture.send(traced(2).at("2026-01-15T10:45:00Z"));
+      fixture.send(traced(3).at("2026-01-15T12:00:00Z")); // closes 10:00-11:00
+
+      List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
+      assertThat(deadLetters)
+          .extracting(r -> header(r.headers(), DeadLetterHandler.HEADER_MESSAGE))
+          .containsExactly("value is not valid JSON", "key (batch key) is null");
+      for (TestRecord<byte[], byte[]> deadLetter : deadLetters) {
+        assertThat(header(deadLetter.headers(), DeadLetterHandler.HEADER_TIMESTAMP))
+            .isEqualTo(Long.toString(stamped.toEpochMilli()));
+        assertThat(deadLetter.headers().toArray())
+            .extracting(Header::key)
+            .startsWith("x-origin", "traceparent")
+            .noneMatch(key -> key.startsWith("spanlinks.rejected."));
+      }
+      assertThat(fixture.batches.readValuesToList())
+          .singleElement()
+          .satisfies(batch -> assertThat(batch.orderCount()).isEqualTo(2));
+      assertThat(fixture.late.isEmpty()).as("no order was late").isTrue();
+      assertThat(orderCount(fixture, "dead_lettered")).isEqualTo(2);
     }
   }
 

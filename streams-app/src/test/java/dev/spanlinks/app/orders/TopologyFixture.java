@@ -107,10 +107,10 @@ public final class TopologyFixture implements AutoCloseable {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    // The test driver has no transactions of its own: under exactly_once_v2 it never shows the
-    // dead-letter records Kafka Streams sends while it deserializes (Kafka 4.3.1). The real
-    // broker tests run exactly_once_v2.
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    // The guarantee spanlinks ships. Under it the test driver shows no dead letter Kafka Streams
+    // writes while it deserializes (Kafka 4.3.1, 4.4.0); spanlinks writes none there
+    // (DeferredRejection), and a test that dead-letters a record fails if it ever does again.
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.putAll(settings);
     // The messaging names as the test chooses (the default's unless it says), not as the
     // environment running the tests says.
