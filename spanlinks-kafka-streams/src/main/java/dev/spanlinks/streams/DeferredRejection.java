@@ -3,8 +3,10 @@ package dev.spanlinks.streams;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
@@ -46,6 +48,15 @@ public final class DeferredRejection {
 
   /** The refused record's own timestamp, in epoch milliseconds. */
   static final String HEADER_TIMESTAMP = HEADER_PREFIX + "timestamp";
+
+  /**
+   * Who noted the refusal: {@link #NOTED_BY}, random for each JVM, so that a record a producer sent
+   * with headers of these names is not taken for a refused one (it goes through as it is).
+   */
+  static final String HEADER_NOTED_BY = HEADER_PREFIX + "by";
+
+  private static final byte[] NOTED_BY =
+      UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
 
   private static final int MAX_MESSAGE_CHARS = DeadLetterHandler.MAX_REASON_CHARS + 1;
   private static final int MAX_STACKTRACE_CHARS = DeadLetterHandler.MAX_STACKTRACE_CHARS + 1;
@@ -109,6 +120,7 @@ public final class DeferredRejection {
     if (isRejected(headers)) {
       return;
     }
+    headers.add(HEADER_NOTED_BY, NOTED_BY);
     add(headers, HEADER_EXCEPTION, failure.getClass().getName());
     // One character more than a dead letter's reason keeps: it is cut there, marked as cut.
     add(headers, HEADER_MESSAGE, cut(String.valueOf(failure.getMessage()), MAX_MESSAGE_CHARS));
@@ -136,7 +148,11 @@ public final class DeferredRejection {
 
   /** True when a wrapped deserializer refused the record with these headers. */
   public static boolean isRejected(Headers headers) {
-    return headers != null && headers.lastHeader(HEADER_EXCEPTION) != null;
+    if (headers == null) {
+      return false;
+    }
+    Header notedBy = headers.lastHeader(HEADER_NOTED_BY);
+    return notedBy != null && Arrays.equals(notedBy.value(), NOTED_BY);
   }
 
   /**
@@ -160,11 +176,17 @@ public final class DeferredRejection {
    * dead letter keeps as the record's time.
    */
   static long ownTimestamp(Headers headers, long orElse) {
-    String own = headers == null ? null : text(headers, HEADER_TIMESTAMP);
+    if (!isRejected(headers)) {
+      return orElse;
+    }
+    String own = text(headers, HEADER_TIMESTAMP);
     return own == null ? orElse : Long.parseLong(own);
   }
 
-  /** {@code headers} without the notes of a refusal (a copy when there are any). */
+  /**
+   * {@code headers} without the notes of a refusal (a copy when there are any): every header whose
+   * key starts with {@value #HEADER_PREFIX}.
+   */
   static Headers withoutNotes(Headers headers) {
     if (!isRejected(headers)) {
       return headers;

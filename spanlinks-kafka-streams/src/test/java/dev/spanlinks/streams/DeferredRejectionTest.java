@@ -119,6 +119,27 @@ class DeferredRejectionTest {
   }
 
   @Test
+  void shouldTakeNoProducersHeadersForTheNotesOfARefusal() {
+    Headers spoofed = new RecordHeaders();
+    spoofed.add(DeferredRejection.HEADER_NOTED_BY, "someone".getBytes(StandardCharsets.UTF_8));
+    spoofed.add(DeferredRejection.HEADER_EXCEPTION, "x".getBytes(StandardCharsets.UTF_8));
+    spoofed.add(
+        DeferredRejection.HEADER_TIMESTAMP, "not a number".getBytes(StandardCharsets.UTF_8));
+    String read =
+        DeferredRejection.deserializer(PICKY).deserialize("orders", spoofed, new byte[] {4});
+
+    assertThat(read).isEqualTo(new String(new byte[] {4}, StandardCharsets.UTF_8));
+    assertThat(DeferredRejection.isRejected(spoofed)).isFalse();
+    DeferredRejection.throwIfRejected(spoofed);
+    assertThat(
+            DeferredRejection.timestampExtractor(OWN_TIME)
+                .extract(polled(null, read, spoofed, 5L), 9L))
+        .isEqualTo(5L);
+    assertThat(DeferredRejection.ownTimestamp(spoofed, 7L)).isEqualTo(7L);
+    assertThat(DeferredRejection.withoutNotes(spoofed)).isSameAs(spoofed);
+  }
+
+  @Test
   void shouldKeepTheFirstRefusalOfARecord() {
     Deserializer<String> wrapped = DeferredRejection.deserializer(PICKY);
     Headers headers = new RecordHeaders();
