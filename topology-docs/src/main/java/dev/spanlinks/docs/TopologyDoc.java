@@ -11,7 +11,7 @@ import org.apache.kafka.streams.TopologyDescription;
 /**
  * TOPOLOGY.md: a Mermaid flowchart built from {@link TopologyDescription}'s object API (never from
  * parsing {@code describe().toString()}), plus the dead-letter path, which Kafka Streams takes in
- * its deserialization exception handler rather than in a topology node.
+ * its processing exception handler rather than in a topology node.
  */
 final class TopologyDoc {
   private TopologyDoc() {}
@@ -49,7 +49,7 @@ final class TopologyDoc {
         .append(topicShape(config.deadLetterTopic()))
         .append('\n');
     table
-        .append("| `(dead-letter handler)` | Kafka Streams' deserialization exception handler")
+        .append("| `(dead-letter handler)` | Kafka Streams' processing exception handler")
         .append(" | `")
         .append(config.deadLetterTopic())
         .append("` |\n");
