@@ -43,10 +43,10 @@ public final class SpanlinksTelemetry {
 
   /**
    * The batch span processor's queue, unless {@code OTEL_BSP_MAX_QUEUE_SIZE} says otherwise. The
-   * SDK's default of 2,048 drops every span past it. A closing stream thread keeps at most two
-   * rounds of 256 ended spans in the queue (it waits for one round before handing over the next),
-   * so 2,048 holds four stream threads closing at once and the fifth lost spans; 16,384 holds 32.
-   * The queue only holds references: spans are kept alive by the rounds, not by its size.
+   * SDK's default of 2,048 drops every span past it. A closing stream thread keeps at most three
+   * rounds of 170 ended spans in the queue (it waits for an earlier round before handing over the
+   * next), so 2,048 holds four stream threads closing at once and the fifth lost spans; 16,384
+   * holds 32. The queue only holds references: spans are kept alive by the rounds, not by its size.
    */
   static final int DEFAULT_SPAN_QUEUE_SIZE = 16_384;
 
