@@ -291,7 +291,7 @@ public final class BatchConfig extends AbstractConfig {
               ConfigDef.Range.atLeast(1),
               Importance.LOW,
               "Longest wait, while a window closes, for the span processor to complete a flush of"
-                  + " a round of 256 ended spans. The close waits (backpressure) rather than let the"
+                  + " a round of 170 ended spans. The close waits (backpressure) rather than let the"
                   + " span processor's queue drop spans. An exporter that fails, or does not answer"
                   + " within its own timeout (OTEL_EXPORTER_OTLP_TIMEOUT) plus a second, is not"
                   + " waited for again until a probe export succeeds: spans are dropped and"
