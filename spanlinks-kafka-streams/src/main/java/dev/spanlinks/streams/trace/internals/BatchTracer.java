@@ -184,29 +184,17 @@ public final class BatchTracer {
     if (++endedInRound < SPANS_PER_EXPORT_ROUND && linksInRound < LINKS_PER_EXPORT_ROUND) {
       return;
     }
-    if (previousRoundRanPastHandOver
-        && roundBeforeRanPastHandOver
-        && linksInPreviousRound + linksInRound <= LINKS_PER_EXPORT_ROUND) {
-      awaitRoundBefore(previousRound);
-    } else {
-      await(previousRound);
-    }
+    boolean previousFlushBoundsTheQueue =
+        previousRoundRanPastHandOver
+            && roundBeforeRanPastHandOver
+            && linksInPreviousRound + linksInRound <= LINKS_PER_EXPORT_ROUND;
+    await(previousRound, !previousFlushBoundsTheQueue);
     previousRound = flushSpans();
     roundBeforeRanPastHandOver = previousRoundRanPastHandOver;
     previousRoundRanPastHandOver = !previousRound.isDone();
     linksInPreviousRound = linksInRound;
     endedInRound = 0;
     linksInRound = 0;
-  }
-
-  /** Waits for a flush without confirming it: see {@link #spanEnded()}. */
-  private void awaitRoundBefore(CompletableResultCode flush) {
-    long waitStart = System.nanoTime();
-    flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS);
-    exportWaitNanos.add(System.nanoTime() - waitStart);
-    if (!flush.isDone()) {
-      throw new SpanExportTimeoutException(exportTimeoutMs);
-    }
   }
 
   /** Counts links a span of this round was started with (see {@link #spanEnded()}). */
@@ -290,8 +278,15 @@ public final class BatchTracer {
     if (!flushesRunWhileHandedBack.contains(sdkTracerProvider)) {
       return flush;
     }
-    long spinUntil = System.nanoTime() + CONFIRM_SPIN_NANOS;
-    while (flush.isDone() && System.nanoTime() < spinUntil) {
+    return askWhileComplete(flush, System.nanoTime() + CONFIRM_SPIN_NANOS);
+  }
+
+  /**
+   * Asks the SDK for a flush again while the one it handed back is already complete, until {@code
+   * spinUntilNanos} ({@link System#nanoTime}); returns the last one handed back.
+   */
+  private CompletableResultCode askWhileComplete(CompletableResultCode flush, long spinUntilNanos) {
+    while (flush.isDone() && System.nanoTime() < spinUntilNanos) {
       Thread.onSpinWait();
       flush = sdkTracerProvider.forceFlush();
     }
@@ -317,9 +312,18 @@ public final class BatchTracer {
    * are emitted again with the same span ids, rather than committed without their spans.
    */
   private void await(CompletableResultCode flush) {
+    await(flush, true);
+  }
+
+  /**
+   * {@link #await(CompletableResultCode)}, confirming a completed flush with a later one when the
+   * SDK is shared with other tasks only if {@code confirmIfShared}: a round's wait for a flush that
+   * alone bounds the queue does not (see {@link #spanEnded()}).
+   */
+  private void await(CompletableResultCode flush, boolean confirmIfShared) {
     long waitStart = System.nanoTime();
     flush.join(exportTimeoutMs, TimeUnit.MILLISECONDS);
-    if (flush.isDone() && sharedWithOtherTasks()) {
+    if (confirmIfShared && flush.isDone() && sharedWithOtherTasks()) {
       flush = confirm(waitStart);
     }
     exportWaitNanos.add(System.nanoTime() - waitStart);
@@ -340,11 +344,7 @@ public final class BatchTracer {
   private CompletableResultCode confirm(long waitStart) {
     long deadline = waitStart + TimeUnit.MILLISECONDS.toNanos(exportTimeoutMs);
     long spinUntil = Math.min(deadline, System.nanoTime() + CONFIRM_SPIN_NANOS);
-    CompletableResultCode next = sdkTracerProvider.forceFlush();
-    while (next.isDone() && System.nanoTime() < spinUntil) {
-      Thread.onSpinWait();
-      next = sdkTracerProvider.forceFlush();
-    }
+    CompletableResultCode next = askWhileComplete(sdkTracerProvider.forceFlush(), spinUntil);
     long left = Math.max(0, deadline - System.nanoTime());
     return next.join(left, TimeUnit.NANOSECONDS);
   }
